@@ -1,0 +1,1 @@
+"""A small host admin that shows flask-jsscripts at work (``./dev example`` serves it)."""

@@ -1,0 +1,33 @@
+"""flask-jsscripts: admins write JavaScript in the browser; the server runs it in a sandbox.
+
+The public names are imported lazily so that ``flask_jsscripts.runtime`` (which the sandbox
+worker processes import) never pulls in Flask or SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "JSScripts": "flask_jsscripts.extension",
+    "Limits": "flask_jsscripts.runtime",
+    "Runtime": "flask_jsscripts.runtime",
+    "RunResult": "flask_jsscripts.runtime",
+    "ScriptSyntaxError": "flask_jsscripts.runtime",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .extension import JSScripts
+    from .runtime import Limits, Runtime, RunResult, ScriptSyntaxError
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flask_jsscripts' has no attribute {name!r}")
+    return getattr(import_module(module), name)

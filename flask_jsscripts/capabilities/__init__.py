@@ -1,0 +1,1 @@
+"""What a script may reach beyond its own sandbox, each capability behind its own guard."""

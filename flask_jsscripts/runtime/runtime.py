@@ -1,0 +1,408 @@
+"""The public runtime: compile and run JavaScript in the worker pool.
+
+The caller's process never runs JavaScript. ``Runtime.run`` takes a worker, sends the run, and
+then only waits on the worker's pipe (``poll`` releases the GIL), serving the run's ``sdk.*``
+calls through ``broker`` in the calling thread, until the result arrives or the deadline passes;
+then the worker's process group is killed and a warm spare takes its place.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import json
+import logging
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import HostCallError, RuntimeClosedError, ScriptSyntaxError
+from .limits import Limits
+from .pool import WorkerPool, WorkerProcess
+from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode
+
+log = logging.getLogger("flask_jsscripts.runtime")
+
+Broker = Callable[[str, list[Any]], Any]
+
+STATUSES = ("completed", "failed", "timeout", "memory", "output_limit", "host_call_limit", "crashed")
+_LEVELS = {"debug", "info", "warn", "error"}
+
+
+@dataclass(frozen=True)
+class CompiledScript:
+    """Source made runnable: ES5 as written, or Babel's output (lines kept) for modern syntax."""
+
+    source_hash: str
+    code: str
+    transpiled: bool
+
+    @property
+    def key(self) -> str:
+        """Identifies the compiled form in the workers' context caches."""
+        return hashlib.sha256(self.code.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+@dataclass
+class RunResult:
+    status: str
+    value: Any = None
+    error: dict[str, Any] | None = None
+    console: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+
+def source_hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _Run:
+    """Book-keeping of one run in the parent (its caps are enforced here too: the worker is
+    untrusted once user code has run in it)."""
+
+    def __init__(self, limits: Limits, broker: Broker | None, capabilities: frozenset[str]):
+        self.limits = limits
+        self.broker = broker
+        self.capabilities = capabilities
+        self.console: list[dict[str, Any]] = []
+        self.logs: list[dict[str, Any]] = []
+        self.host_calls = 0
+        self.entries = 0
+        self.chars = 0
+        self.dropped = 0
+
+    def take_entry(self, channel: str, entry: Any) -> None:
+        if not isinstance(entry, dict):
+            return
+        message = entry.get("message")
+        if not isinstance(message, str):
+            return
+        if (self.entries >= self.limits.console_entries
+                or self.chars + len(message) > self.limits.console_bytes):
+            self.dropped += 1
+            return
+        self.entries += 1
+        self.chars += len(message)
+        level = entry.get("level") if entry.get("level") in _LEVELS else "info"
+        ts = entry.get("ts") if isinstance(entry.get("ts"), (int, float)) else time.time() * 1000
+        clean = {"level": level, "message": message, "ts": ts}
+        if "meta" in entry:
+            clean["meta"] = entry["meta"]
+        (self.logs if channel == "log" else self.console).append(clean)
+
+    def host_reply(self, request: Any) -> bytes:
+        if not isinstance(request, dict):
+            return _reply_error("BAD_REQUEST", "malformed sdk call")
+        name, args = request.get("name"), request.get("args")
+        if not isinstance(name, str) or not isinstance(args, list):
+            return _reply_error("BAD_REQUEST", "malformed sdk call")
+        self.host_calls += 1
+        if self.host_calls > self.limits.host_calls:
+            message = f"host call limit of {self.limits.host_calls} reached"
+            return _dump({"fatal": "host_call_limit", "error": {"message": message}})
+        if self.broker is None or name not in self.capabilities:
+            return _reply_error("NOT_AVAILABLE", f"sdk.{name} is not available here")
+        try:
+            value = self.broker(name, args)
+        except HostCallError as exc:
+            return _reply_error(exc.code, exc.message)
+        except Exception:  # noqa: BLE001 - the script gets a safe message, the log gets the rest
+            log.exception("sdk.%s failed", name)
+            return _reply_error("HOST_ERROR", f"sdk.{name} failed")
+        try:
+            return _dump({"value": _as_js_numbers(value)})
+        except (TypeError, ValueError):
+            log.error("sdk.%s returned a value that is not JSON", name)
+            return _reply_error("HOST_ERROR", f"sdk.{name} returned a value that is not JSON")
+
+
+def _dump(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode(
+        "ascii") + b"\n"
+
+
+def _reply_error(code: str, message: str) -> bytes:
+    return _dump({"error": {"code": code, "message": message}})
+
+
+def _error(name: str, message: str) -> dict[str, Any]:
+    return {"name": name, "message": message, "stack": f"{name}: {message}", "line": None,
+            "column": None}
+
+
+_SAFE_INT = 2**53
+
+
+def _as_js_numbers(value: Any) -> Any:
+    """``value`` with every integer beyond 2**53 rounded to the nearest double.
+
+    Duktape's JSON.parse rounds such integers wrongly (2**53 + 1 arrives as 2**53 + 2, where
+    every other engine gives 2**53); handing it the exact double's digits avoids that."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if -_SAFE_INT <= value <= _SAFE_INT:
+            return value
+        try:
+            return int(float(value))
+        except OverflowError:
+            raise ValueError(f"integer {value} is too large for JavaScript") from None
+    if isinstance(value, dict):
+        return {k: _as_js_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_js_numbers(v) for v in value]
+    return value
+
+
+def _to_json_text(value: Any, what: str) -> str:
+    try:
+        return json.dumps(_as_js_numbers(value), ensure_ascii=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must be JSON-compatible: {exc}") from None
+
+
+class Runtime:
+    """A pool of sandbox workers plus the compilation cache. Thread-safe; one per process."""
+
+    def __init__(
+        self,
+        workers: int = 2,
+        *,
+        spare: int = 1,
+        limits: Limits | None = None,
+        cache_size: int = 64,
+        compile_cache_size: int = 1024,
+        max_runs_per_worker: int = 5000,
+        acquire_timeout: float = 30.0,
+        compile_timeout: float = 30.0,
+        python: str | None = None,
+    ):
+        self.default_limits = (limits or Limits()).validate()
+        self.acquire_timeout = acquire_timeout
+        self.compile_timeout = compile_timeout
+        self._compiled: OrderedDict[str, CompiledScript] = OrderedDict()
+        self._compile_cache_size = compile_cache_size
+        self._compiled_lock = threading.Lock()
+        self.pool = WorkerPool(workers, spare=spare, cache_size=cache_size,
+                               max_runs=max_runs_per_worker, python=python)
+        self._closed = False
+        # interpreter exit must not leave worker processes behind
+        self._finalizer = weakref.finalize(self, self.pool.close)
+        atexit.register(self._finalizer)
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self, grace: float = 0.0) -> None:
+        """Stop accepting runs, let in-flight runs finish for up to ``grace`` seconds, then stop
+        and reap every worker."""
+        self._closed = True
+        self.pool.close(grace)
+        self._finalizer.detach()
+
+    def stats(self) -> dict[str, int]:
+        return self.pool.stats()
+
+    # -- compiling --
+    def compile(self, source: str) -> CompiledScript:
+        """Parse (and if needed transpile) ``source`` once; cached by source hash."""
+        if not isinstance(source, str):
+            raise TypeError("source must be a string")
+        digest = source_hash(source)
+        cached = self._cached(digest)
+        if cached is not None:
+            return cached
+        worker = self._acquire()
+        try:
+            worker.send({"op": "compile", "source": source})
+            frame = self._read(worker, time.monotonic() + self.compile_timeout,
+                               12 * len(source) + MAX_CONTROL_FRAME)
+        except (ProtocolError, OSError):
+            self.pool.discard(worker)
+            raise ScriptSyntaxError("the sandbox worker died while compiling") from None
+        if frame is None:
+            self.pool.discard(worker)
+            raise ScriptSyntaxError(f"compiling took longer than {self.compile_timeout:g} s")
+        self.pool.release(worker)
+        error = frame.get("error")
+        if error:
+            raise ScriptSyntaxError(str(error.get("message")), _int(error.get("line")),
+                                    _int(error.get("column")))
+        return self._remember(CompiledScript(digest, str(frame["code"]),
+                                             bool(frame.get("transpiled"))))
+
+    def _cached(self, digest: str) -> CompiledScript | None:
+        with self._compiled_lock:
+            compiled = self._compiled.get(digest)
+            if compiled is not None:
+                self._compiled.move_to_end(digest)
+            return compiled
+
+    def _remember(self, compiled: CompiledScript) -> CompiledScript:
+        with self._compiled_lock:
+            self._compiled[compiled.source_hash] = compiled
+            while len(self._compiled) > self._compile_cache_size:
+                self._compiled.popitem(last=False)
+        return compiled
+
+    # -- running --
+    def run(
+        self,
+        source: str | CompiledScript,
+        input: Any = None,  # noqa: A002 - the documented name
+        *,
+        limits: Limits | None = None,
+        context: dict[str, Any] | None = None,
+        broker: Broker | None = None,
+        capabilities: Iterable[str] | None = None,
+        isolation: str = "",
+    ) -> RunResult:
+        """Run a script and report how it ended.
+
+        ``capabilities`` names the ``sdk.*`` functions the script sees (dotted, e.g.
+        ``"kv.get"``); each call reaches ``broker(name, args)`` in this thread. Scripts with
+        different ``isolation`` keys (tenants) never share a JavaScript context.
+
+        Never raises for anything the script does; raises ValueError for input/context that is
+        not JSON, RuntimeClosedError after close() and RuntimeBusyError when no worker frees up
+        within ``acquire_timeout``."""
+        limits = (limits or self.default_limits).validate()
+        input_json = _to_json_text(input, "input")
+        context_json = _to_json_text(context or {}, "context")
+        if capabilities is None:
+            capabilities = getattr(broker, "capabilities", ()) if broker else ()
+        caps = sorted(set(capabilities))
+        options = json.dumps({"limits": limits.to_shim(), "capabilities": caps})
+
+        if isinstance(source, CompiledScript):
+            compiled, optimistic = source, False
+        else:
+            compiled = self._cached(source_hash(source))
+            optimistic = compiled is None
+            if optimistic:
+                # Most scripts are plain ES5: try them as they are and transpile only if
+                # Duktape's parser refuses them (saves a round trip on a first run).
+                compiled = CompiledScript(source_hash(source), source, False)
+        run = (input_json, context_json, options, limits, broker, frozenset(caps), isolation)
+        result = self._run_compiled(compiled, *run)
+        if optimistic:
+            if result.metrics.get("phase") == "load":
+                try:
+                    compiled = self.compile(source)
+                except ScriptSyntaxError as exc:
+                    return RunResult("failed", error={
+                        **_error("SyntaxError", exc.message), "line": exc.line,
+                        "column": exc.column})
+                result = self._run_compiled(compiled, *run)
+            elif result.status != "crashed":
+                self._remember(compiled)
+        result.metrics.pop("phase", None)
+        return result
+
+    def _acquire(self) -> WorkerProcess:
+        if self._closed:
+            raise RuntimeClosedError("the runtime is closed")
+        return self.pool.acquire(self.acquire_timeout)
+
+    def _read(self, worker: WorkerProcess, deadline: float, max_bytes: int) -> dict | None:
+        line = worker.reader.read(deadline, max_bytes)
+        return None if line is None else decode(line)
+
+    def _run_compiled(self, compiled: CompiledScript, input_json: str, context_json: str,
+                      options: str, limits: Limits, broker: Broker | None,
+                      capabilities: frozenset[str], isolation: str) -> RunResult:
+        queued = time.perf_counter()
+        worker = self._acquire()
+        started = time.perf_counter()
+        deadline = time.monotonic() + limits.timeout
+        state = _Run(limits, broker, capabilities)
+        max_frame = 12 * limits.output_bytes + MAX_CONTROL_FRAME
+        status: str
+        frame: dict | None = None
+        try:
+            worker.send({"op": "run", "key": compiled.key, "code": compiled.code,
+                         "isolation": isolation,
+                         "input": input_json, "context": context_json, "options": options,
+                         "limits": {"memory_mb": limits.memory_mb, "timeout": limits.timeout}})
+            while True:
+                frame = self._read(worker, deadline, max_frame)
+                if frame is None:
+                    status = "timeout"
+                    break
+                op = frame["op"]
+                if op == "result":
+                    status = "result"
+                    break
+                if op == "call":
+                    reply = state.host_reply(frame.get("req"))
+                    if time.monotonic() >= deadline:
+                        status = "timeout"
+                        break
+                    worker.send_raw(reply)
+                elif op in ("console", "log"):
+                    state.take_entry(op, frame.get("entry"))
+                else:
+                    raise ProtocolError(f"unexpected frame {op!r}")
+        except (ProtocolError, OSError):
+            status = "crashed"
+        duration_ms = (time.perf_counter() - started) * 1000
+        metrics: dict[str, Any] = {
+            "duration_ms": round(duration_ms, 3),
+            "queue_ms": round((started - queued) * 1000, 3),
+            "memory_bytes": 0,
+            "host_calls": state.host_calls,
+            "cache": "miss",
+        }
+        if status != "result":
+            worker.kill()
+            code = worker.proc.returncode
+            self.pool.discard(worker)
+            if status == "timeout":
+                error = _error("TimeoutError", f"the script ran longer than its limit of "
+                               f"{limits.timeout:g} s")
+            else:
+                how = f" (signal {-code})" if code is not None and code < 0 else ""
+                error = _error("InternalError", f"the sandbox worker died{how}")
+            return self._finish(status, None, error, state, metrics)
+
+        worker.runs += 1
+        if frame.get("retire"):
+            self.pool.discard(worker)
+        else:
+            self.pool.release(worker)
+        body = frame.get("body") or {}
+        wm = frame.get("metrics") or {}
+        metrics["memory_bytes"] = _int(wm.get("memory_bytes")) or 0
+        metrics["cache"] = "hit" if wm.get("cache") == "hit" else "miss"
+        if body.get("phase") == "load":
+            metrics["phase"] = "load"
+        status = body.get("status") if body.get("status") in STATUSES else "crashed"
+        error = body.get("error") if isinstance(body.get("error"), dict) else None
+        if status != "completed" and error is None:
+            error = _error("InternalError", "the run ended without a report")
+        state.dropped += _int(body.get("consoleDropped")) or 0
+        return self._finish(status, body.get("value") if status == "completed" else None, error,
+                            state, metrics)
+
+    @staticmethod
+    def _finish(status: str, value: Any, error: dict | None, state: _Run,
+                metrics: dict[str, Any]) -> RunResult:
+        console = state.console
+        if state.dropped:
+            console.append({"level": "warn", "ts": time.time() * 1000,
+                            "message": f"{state.dropped} console entries dropped (limit reached)"})
+        return RunResult(status, value, error, console, state.logs, metrics)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,306 @@
+"""A sandbox worker process: ``python -I -m flask_jsscripts.runtime.worker``.
+
+It runs one script at a time for its parent, speaking the frame protocol of ``protocol.py`` on
+the pipes it was started with. It holds no secrets, no database connection and no app: every
+``sdk.*`` call is a ``call`` frame answered by the parent. It knows nothing of Flask.
+
+Per run it lowers its own soft ``RLIMIT_AS`` to "what it uses now + the run's memory limit", so
+Duktape's allocator fails (a catchable ``alloc failed``) instead of growing without bound, and
+sets ``RLIMIT_CPU`` as a backstop in case its parent dies mid-run. After an allocation failure,
+a run that used much memory, or ``--max-runs`` runs, it retires (the parent replaces it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import os
+import resource
+import signal
+import sys
+import time
+from collections import OrderedDict
+from importlib import resources
+from typing import Any
+
+import pyduktape2
+
+from .protocol import FrameReader, ProtocolError, decode, encode, write_all
+
+MB = 1_048_576
+_JS = resources.files("flask_jsscripts.runtime") / "js"
+
+
+def _js(name: str) -> str:
+    path = _JS / name
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _statm() -> tuple[int, int]:
+    """(virtual size, resident size) of this process in bytes."""
+    with open("/proc/self/statm", "rb") as f:
+        size, resident = f.read().split()[:2]
+    return int(size) * _PAGE, int(resident) * _PAGE
+
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+
+class _LoadError(Exception):
+    """User code did not compile in Duktape (the parent then transpiles it and retries)."""
+
+    def __init__(self, error: dict[str, Any]):
+        super().__init__(error.get("message"))
+        self.error = error
+
+
+class _Sandbox:
+    """A sealed Duktape context for one isolation key (a tenant), with the scripts compiled in
+    it. Tenants never share a context; scripts of one tenant do, and rely on the freeze."""
+
+    def __init__(self, bridge: Any, prelude: tuple[str, ...], max_scripts: int):
+        ctx = pyduktape2.DuktapeContext()
+        ctx.set_globals(__jss_bridge=bridge)
+        for source in prelude:
+            ctx.eval_js(source)
+        self.load_fn = ctx.get_global("__jss_load")
+        self.unload_fn = ctx.get_global("__jss_unload")
+        self.run_fn = ctx.get_global("__jss_run")
+        ctx.eval_js("__jss_seal()")
+        self.ctx = ctx
+        self.scripts: OrderedDict[str, bool] = OrderedDict()
+        self.max_scripts = max_scripts
+
+    def ensure(self, key: str, code: str) -> bool:
+        """Compile ``code`` under ``key`` unless it is there; True when it already was."""
+        if key in self.scripts:
+            self.scripts.move_to_end(key)
+            return True
+        loaded = json.loads(self.load_fn(key, json.dumps(code)))
+        if not loaded["ok"]:
+            raise _LoadError(loaded["error"])
+        self.scripts[key] = loaded["hasMain"]
+        while len(self.scripts) > self.max_scripts:
+            old, _ = self.scripts.popitem(last=False)
+            self.unload_fn(old)
+        return False
+
+
+class Worker:
+    def __init__(self, fd_in: int, fd_out: int, cache_size: int, max_runs: int,
+                 max_sandboxes: int):
+        self.reader = FrameReader(fd_in)
+        self.fd_out = fd_out
+        self.sandboxes: OrderedDict[str, _Sandbox] = OrderedDict()
+        self.max_sandboxes = max_sandboxes
+        self.cache_size = cache_size
+        self.max_runs = max_runs
+        self.runs = 0
+        self.prelude = (_js("polyfills.js"), _js("regenerator-runtime.js"), _js("shim.js"))
+        self.transpiler: Any = None
+        self.syntax_ctx: Any = None
+        self.baseline_rss = 0
+
+    # -- the bridge Duktape calls; it must never raise (a raising callback corrupts Duktape) --
+    def bridge(self, kind: str, text: str) -> str:
+        try:
+            if kind == "call":
+                write_all(self.fd_out, b'{"op":"call","req":' + text.encode("ascii") + b"}\n")
+                line = self.reader.read(None)
+                return line.decode("ascii") if line else '{"fatal":"crashed","error":{}}'
+            write_all(self.fd_out, b'{"op":"' + kind.encode("ascii") + b'","entry":'
+                      + text.encode("ascii") + b"}\n")
+            return ""
+        except BaseException:  # noqa: BLE001 - anything at all becomes a value for the shim
+            return '{"error":{"code":"BRIDGE_ERROR","message":"the host could not be reached"}}'
+
+    def send(self, frame: dict[str, Any]) -> None:
+        write_all(self.fd_out, encode(frame))
+
+    # -- main loop --
+    def serve(self) -> None:
+        self.baseline_rss = _statm()[1]
+        self.send({"op": "ready", "pid": os.getpid()})
+        while True:
+            try:
+                line = self.reader.read(None)
+            except ProtocolError:
+                return  # parent went away
+            frame = decode(line)
+            op = frame["op"]
+            if op == "run":
+                retire = self.run(frame)
+                if retire:
+                    return
+            elif op == "compile":
+                self.compile(frame)
+            elif op == "exit":
+                return
+
+    def compile(self, frame: dict[str, Any]) -> None:
+        source = frame["source"]
+        with _address_space_limit(frame.get("memory_mb", 1024)):
+            try:
+                error = self._syntax_error(source)
+                if error is None:
+                    self.send({"op": "compiled", "code": source, "transpiled": False})
+                    return
+                from .transpile import Transpiler  # Babel is loaded only when needed
+
+                if self.transpiler is None:
+                    self.transpiler = Transpiler()
+                try:
+                    code = self.transpiler.transpile(source)
+                except Exception as exc:  # ScriptSyntaxError and Babel failures alike
+                    line = getattr(exc, "line", None) or error.get("line")
+                    column = getattr(exc, "column", None)
+                    message = getattr(exc, "message", None) or str(exc)
+                    self.send({"op": "compiled", "error": {
+                        "message": message, "line": line, "column": column}})
+                    return
+                after = self._syntax_error(code)
+                if after is not None:
+                    self.send({"op": "compiled", "error": after})
+                    return
+                self.send({"op": "compiled", "code": code, "transpiled": True})
+            except MemoryError:
+                self.send({"op": "compiled", "error": {
+                    "message": "out of memory while compiling", "line": None, "column": None}})
+
+    def _syntax_error(self, code: str) -> dict[str, Any] | None:
+        if self.syntax_ctx is None:
+            self.syntax_ctx = pyduktape2.DuktapeContext()
+            self.syntax_ctx.eval_js(
+                "var __check = (function (F, parse, stringify) { return function (src) {"
+                " try { F('__jss_probe', 'ctx', parse(src)); return ''; }"
+                " catch (e) { var m = /\\(line (\\d+)\\)/.exec(String(e.message));"
+                " return stringify({message: String(e.message).replace(/\\s*\\(line \\d+\\)$/, ''),"
+                " line: m ? +m[1] : null, column: null}); } }; })(Function, JSON.parse,"
+                " JSON.stringify);"
+            )
+        result = self.syntax_ctx.get_global("__check")(json.dumps(code))
+        return json.loads(result) if result else None
+
+    def sandbox(self, isolation: str) -> _Sandbox:
+        box = self.sandboxes.get(isolation)
+        if box is None:
+            box = _Sandbox(self.bridge, self.prelude, self.cache_size)
+            self.sandboxes[isolation] = box
+            while len(self.sandboxes) > self.max_sandboxes:
+                self.sandboxes.popitem(last=False)
+        else:
+            self.sandboxes.move_to_end(isolation)
+        return box
+
+    def run(self, frame: dict[str, Any]) -> bool:
+        started = time.perf_counter()
+        self.runs += 1
+        code = frame["code"]
+        key = frame.get("key") or hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+        isolation = str(frame.get("isolation") or "")
+        limits = frame["limits"]
+        cache = "miss"
+        body: str
+        vm_before, rss_before = _statm()
+        memory_failure = False
+        try:
+            with _address_space_limit(limits["memory_mb"], vm_before), \
+                    _cpu_limit(limits["timeout"]):
+                box = self.sandbox(isolation)
+                if box.ensure(key, code):
+                    cache = "hit"
+                body = box.run_fn(key, frame["input"], frame["context"], frame["options"])
+        except _LoadError as exc:
+            body = json.dumps({"status": "failed", "phase": "load", "hostCalls": 0,
+                               "consoleDropped": 0,
+                               "error": {**exc.error, "name": "SyntaxError", "column": None}})
+        except MemoryError:
+            memory_failure = True
+            body = json.dumps({"status": "memory", "hostCalls": 0, "consoleDropped": 0, "error": {
+                "name": "RangeError", "message": "memory limit exceeded", "stack": "",
+                "line": None, "column": None}})
+        except Exception as exc:  # noqa: BLE001 - pyduktape2 errors: report, then retire
+            memory_failure = True
+            body = json.dumps({"status": "crashed", "hostCalls": 0, "consoleDropped": 0, "error": {
+                "name": "InternalError", "message": type(exc).__name__, "stack": "",
+                "line": None, "column": None}})
+        _, rss_after = _statm()
+        status_memory = body.startswith('{"status":"memory"')
+        grew = rss_after - self.baseline_rss
+        retire = (memory_failure or status_memory or self.runs >= self.max_runs
+                  or grew > 4 * limits["memory_mb"] * MB)
+        if status_memory or rss_after - rss_before > limits["memory_mb"] * MB // 2:
+            _libc.malloc_trim(0)  # give freed arenas back so the next run's limit is honest
+        metrics = {
+            "memory_bytes": max(0, rss_after - rss_before),
+            "worker_ms": round((time.perf_counter() - started) * 1000, 3),
+            "cache": cache,
+        }
+        write_all(self.fd_out, b'{"op":"result","retire":' + (b"true" if retire else b"false")
+                  + b',"metrics":' + encode(metrics)[:-1] + b',"body":'
+                  + body.encode("ascii") + b"}\n")
+        return retire
+
+
+class _address_space_limit:
+    """Lower the soft RLIMIT_AS to current size + ``megabytes`` for the duration of a block."""
+
+    def __init__(self, megabytes: int, current: int | None = None):
+        self.megabytes = megabytes
+        self.current = current
+
+    def __enter__(self) -> None:
+        self.previous = resource.getrlimit(resource.RLIMIT_AS)
+        current = self.current if self.current is not None else _statm()[0]
+        soft = current + self.megabytes * MB
+        hard = self.previous[1]
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+    def __exit__(self, *exc: object) -> None:
+        resource.setrlimit(resource.RLIMIT_AS, self.previous)
+
+
+class _cpu_limit:
+    """Backstop only: the parent's deadline normally kills a runaway run long before this."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def __enter__(self) -> None:
+        self.previous = resource.getrlimit(resource.RLIMIT_CPU)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        used = usage.ru_utime + usage.ru_stime
+        resource.setrlimit(resource.RLIMIT_CPU, (int(used + self.seconds) + 5, self.previous[1]))
+
+    def __exit__(self, *exc: object) -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, self.previous)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="flask_jsscripts.runtime.worker")
+    parser.add_argument("--cache-size", type=int, default=64)
+    parser.add_argument("--max-runs", type=int, default=5000)
+    parser.add_argument("--max-sandboxes", type=int, default=16)
+    args = parser.parse_args(argv)
+    # The parent's terminal signals are the parent's business; it stops us with a frame or a kill.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Keep the protocol pipes on private descriptors; point stdio at /dev/null so that nothing
+    # the engine might print can corrupt a frame.
+    fd_in, fd_out = os.dup(0), os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    Worker(fd_in, fd_out, args.cache_size, args.max_runs, args.max_sandboxes).serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,335 @@
+"""Scripts and their versions: create, update, status changes, delete, list, rollback, diff.
+
+Every function works inside the caller's tenant scope (see :mod:`flask_jsscripts.tenancy`) and
+on the caller's session; a function that changes something commits. A row of another tenant is
+indistinguishable from a missing one (:class:`NotFound`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import tenancy
+from ..models import (
+    SCRIPT_STATUSES,
+    SCRIPT_TYPES,
+    DeadLetter,
+    EventSubscription,
+    Execution,
+    HttpEndpoint,
+    KVEntry,
+    Schedule,
+    Script,
+    ScriptVersion,
+    utcnow,
+)
+from ..runtime import CompiledScript, Runtime
+from .errors import NotFound, ValidationError
+from .validation import ScriptInput, Validated, validate_script
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+@dataclass
+class SaveResult:
+    script: Script
+    version: ScriptVersion | None  # None when nothing that makes a version changed
+    warnings: list[str]
+
+
+def get_script(session: Session, script_id: Any) -> Script:
+    script = tenancy.get(session, Script, script_id) if isinstance(script_id, str) else None
+    if script is None:
+        raise NotFound("script not found")
+    return script
+
+
+def get_script_by_name(session: Session, name: str) -> Script:
+    script = session.scalars(select(Script).where(Script.name == name)).first()
+    if script is None:
+        raise NotFound(f"no script named {name!r}")
+    return script
+
+
+def list_scripts(
+    session: Session,
+    *,
+    search: str = "",
+    type: str = "",
+    status: str = "",
+    page: int = 1,
+    per_page: int = 25,
+) -> Page:
+    """Newest first; ``search`` matches name and description (case-insensitive)."""
+    page = max(1, int(page))
+    per_page = min(max(1, int(per_page)), 200)
+    query = select(Script)
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                Script.name.ilike(pattern, escape="\\"),
+                Script.description.ilike(pattern, escape="\\"),
+            )
+        )
+    if type in SCRIPT_TYPES:
+        query = query.where(Script.type == type)
+    if status in SCRIPT_STATUSES:
+        query = query.where(Script.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    items = list(
+        session.scalars(
+            query.order_by(Script.updated_at.desc(), Script.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        )
+    )
+    return Page(items, total, page, per_page)
+
+
+def _check_unique(session: Session, data: ScriptInput, script_id: str | None) -> None:
+    errors: dict[str, list[str]] = {}
+    clash = session.scalars(select(Script.id).where(Script.name == data.name)).first()
+    if clash is not None and clash != script_id:
+        errors["name"] = ["another script already has this name"]
+    if data.type == "http":
+        taken = session.scalars(
+            select(HttpEndpoint.script_id).where(HttpEndpoint.path == data.http_path)
+        ).first()
+        if taken is not None and taken != script_id:
+            errors["http_path"] = ["another script already answers this path"]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply(session: Session, script: Script, v: Validated) -> None:
+    """Copy the validated fields and the trigger rows of the script's type."""
+    data = v.data
+    script.name = data.name
+    script.description = data.description
+    script.type = data.type
+    script.status = data.status
+    script.limits = v.limits
+    script.tags = data.tags
+    if data.type == "scheduled":
+        if script.schedule is None:
+            script.schedule = Schedule(
+                tenant_id=script.tenant_id, cron=data.cron, timezone=data.timezone
+            )
+        script.schedule.cron = data.cron
+        script.schedule.timezone = data.timezone
+        script.schedule.next_run_at = v.next_runs[0] if v.next_runs else None
+    else:
+        script.schedule = None
+    if data.type == "http":
+        endpoint = script.endpoints[0] if script.endpoints else None
+        if endpoint is None:
+            endpoint = HttpEndpoint(tenant_id=script.tenant_id)
+            script.endpoints.append(endpoint)
+        endpoint.path = data.http_path
+        endpoint.methods = data.http_methods
+        endpoint.auth_mode = data.http_auth
+        del script.endpoints[1:]
+    else:
+        script.endpoints.clear()
+    if data.type == "event":
+        existing = {s.event_type: s for s in script.subscriptions}
+        script.subscriptions[:] = [
+            existing.get(t) or EventSubscription(tenant_id=script.tenant_id, event_type=t)
+            for t in data.event_types
+        ]
+        for sub in script.subscriptions:
+            sub.filter = data.event_filter
+    else:
+        script.subscriptions.clear()
+
+
+def _new_version(
+    script: Script, source: str, compiled: CompiledScript | None, author: str | None, note: str
+) -> ScriptVersion:
+    script.current_version = (script.current_version or 0) + 1
+    script.source = source
+    version = ScriptVersion(
+        tenant_id=script.tenant_id,
+        number=script.current_version,
+        source=source,
+        author=author,
+        note=note,
+    )
+    if compiled is not None:
+        version.compiled = compiled.code
+        version.compile_hash = compiled.source_hash
+    script.versions.append(version)
+    return version
+
+
+def _commit(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError:
+        # two saves raced past _check_unique: report it like the check would have
+        session.rollback()
+        raise ValidationError({"name": ["another script already has this name or path"]}) from None
+
+
+def create_script(
+    session: Session,
+    data: ScriptInput,
+    *,
+    config: Mapping[str, Any],
+    runtime: Runtime | None,
+    actor: str | None = None,
+) -> SaveResult:
+    """Validate and store a new script with its version 1."""
+    v = validate_script(data, config=config, runtime=runtime)
+    _check_unique(session, v.data, None)
+    script = Script(tenant_id=tenancy.require_tenant(), created_by=actor, updated_by=actor)
+    session.add(script)
+    _apply(session, script, v)
+    version = _new_version(script, v.data.source, v.compiled, actor, v.data.note or "created")
+    _commit(session)
+    return SaveResult(script, version, v.warnings)
+
+
+def update_script(
+    session: Session,
+    script_id: str,
+    data: ScriptInput,
+    *,
+    config: Mapping[str, Any],
+    runtime: Runtime | None,
+    actor: str | None = None,
+) -> SaveResult:
+    """Change a script; a changed source writes a new immutable version."""
+    script = get_script(session, script_id)
+    v = validate_script(data, config=config, runtime=runtime)
+    _check_unique(session, v.data, script.id)
+    _apply(session, script, v)
+    script.updated_by = actor
+    script.updated_at = utcnow()
+    version = None
+    if v.data.source != script.source:
+        version = _new_version(script, v.data.source, v.compiled, actor, v.data.note)
+    _commit(session)
+    return SaveResult(script, version, v.warnings)
+
+
+def set_status(
+    session: Session, script_id: str, status: str, *, actor: str | None = None
+) -> Script:
+    """enable (active) / pause / disable / archive / back to draft."""
+    if status not in SCRIPT_STATUSES:
+        raise ValidationError({"status": [f"must be one of {', '.join(SCRIPT_STATUSES)}"]})
+    script = get_script(session, script_id)
+    script.status = status
+    script.updated_by = actor
+    script.updated_at = utcnow()
+    session.commit()
+    return script
+
+
+def delete_script(session: Session, script_id: str) -> None:
+    """Delete a script with everything that belongs to it (versions, history, state)."""
+    script = get_script(session, script_id)
+    # Explicit deletes: SQLite only cascades with PRAGMA foreign_keys=ON, which is the host's call.
+    for model in (Execution, KVEntry, DeadLetter):
+        session.execute(delete(model).where(model.script_id == script.id))
+    session.delete(script)
+    session.commit()
+
+
+def get_version(session: Session, script_id: str, number: int) -> ScriptVersion:
+    script = get_script(session, script_id)
+    version = session.scalars(
+        select(ScriptVersion).where(
+            ScriptVersion.script_id == script.id, ScriptVersion.number == number
+        )
+    ).first()
+    if version is None:
+        raise NotFound(f"version {number} not found")
+    return version
+
+
+def list_versions(session: Session, script_id: str) -> list[ScriptVersion]:
+    script = get_script(session, script_id)
+    return list(
+        session.scalars(
+            select(ScriptVersion)
+            .where(ScriptVersion.script_id == script.id)
+            .order_by(ScriptVersion.number.desc())
+        )
+    )
+
+
+def rollback(
+    session: Session,
+    script_id: str,
+    number: int,
+    *,
+    runtime: Runtime | None,
+    actor: str | None = None,
+    note: str = "",
+) -> ScriptVersion:
+    """Make the source of version ``number`` current again, as a new version."""
+    script = get_script(session, script_id)
+    old = get_version(session, script_id, number)
+    if old.number == script.current_version:
+        raise ValidationError({"version": [f"version {number} is already the current one"]})
+    compiled = runtime.compile(old.source) if runtime is not None and not old.compiled else None
+    version = _new_version(
+        script, old.source, compiled, actor, note or f"rollback to version {number}"
+    )
+    if compiled is None and old.compiled:
+        version.compiled, version.compile_hash = old.compiled, old.compile_hash
+    script.updated_by = actor
+    script.updated_at = utcnow()
+    session.commit()
+    return version
+
+
+def diff_versions(session: Session, script_id: str, a: int, b: int, context: int = 3) -> str:
+    """A unified diff from version ``a`` to version ``b``."""
+    old = get_version(session, script_id, a)
+    new = get_version(session, script_id, b)
+    return "".join(
+        difflib.unified_diff(
+            old.source.splitlines(keepends=True),
+            new.source.splitlines(keepends=True),
+            fromfile=f"version {a}",
+            tofile=f"version {b}",
+            n=context,
+        )
+    )
+
+
+def compiled_version(
+    session: Session, script: Script, runtime: Runtime, number: int | None = None
+) -> tuple[ScriptVersion, CompiledScript]:
+    """The version to run and its compiled form, compiling (and storing it) only once."""
+    version = get_version(session, script.id, number or script.current_version)
+    if version.compiled is not None and version.compile_hash:
+        return version, CompiledScript(
+            version.compile_hash, version.compiled, version.compiled != version.source
+        )
+    compiled = runtime.compile(version.source)
+    version.compiled, version.compile_hash = compiled.code, compiled.source_hash
+    session.commit()
+    return version, compiled

@@ -1,0 +1,325 @@
+"""Validation of what an admin submits for a script: every rule in one place, every error
+collected per field (a form shows them all at once), nothing that can raise a 500."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+
+from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, utcnow
+from ..runtime import CompiledScript, Limits, Runtime, ScriptSyntaxError
+from .errors import ValidationError
+
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]{0,99}")
+TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
+EVENT_PATTERN_RE = re.compile(r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*(\.\*)?|\*")
+PATH_SEGMENT_RE = re.compile(r"[A-Za-z0-9_.~-]+|\{[A-Za-z_][A-Za-z0-9_]{0,39}\}")
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+HTTP_AUTH_MODES = ("session", "token", "public")
+MAX_TAGS = 20
+MAX_EVENT_TYPES = 20
+
+# Limits a script may set, mapped to the config keys of their default and maximum.
+LIMIT_KEYS: dict[str, tuple[str, str]] = {
+    "timeout": ("JSSCRIPTS_DEFAULT_TIMEOUT", "JSSCRIPTS_MAX_TIMEOUT"),
+    "memory_mb": ("JSSCRIPTS_DEFAULT_MEMORY_MB", "JSSCRIPTS_MAX_MEMORY_MB"),
+    "output_bytes": ("JSSCRIPTS_DEFAULT_OUTPUT_BYTES", "JSSCRIPTS_MAX_OUTPUT_BYTES"),
+    "console_entries": ("JSSCRIPTS_DEFAULT_CONSOLE_ENTRIES", "JSSCRIPTS_MAX_CONSOLE_ENTRIES"),
+    "host_calls": ("JSSCRIPTS_DEFAULT_HOST_CALLS", "JSSCRIPTS_MAX_HOST_CALLS"),
+    "concurrency": (
+        "JSSCRIPTS_DEFAULT_CONCURRENCY_PER_SCRIPT",
+        "JSSCRIPTS_MAX_CONCURRENCY_PER_SCRIPT",
+    ),
+}
+LIMIT_MINIMUMS = {
+    "timeout": 1,
+    "memory_mb": 8,
+    "output_bytes": 16,
+    "console_entries": 0,
+    "host_calls": 0,
+    "concurrency": 1,
+}
+
+# Constructs the sandbox refuses: they are not errors (the code may never reach them), so they
+# come back as warnings shown beside the editor.
+SANDBOX_WARNINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"\b(setTimeout|setInterval|setImmediate)\s*\("),
+        "timers do not exist in the sandbox: runs are synchronous, await sdk calls instead",
+    ),
+    (re.compile(r"\brequire\s*\("), "require() is not available: scripts cannot load modules"),
+    (re.compile(r"^\s*(import|export)\b", re.M), "ES modules are not supported"),
+    (re.compile(r"\bfetch\s*\(|\bXMLHttpRequest\b"), "use sdk.http instead of fetch/XHR"),
+    (
+        re.compile(r"\beval\s*\(|\bnew\s+Function\s*\("),
+        "eval and the Function constructor are disabled",
+    ),
+    (re.compile(r"\bprocess\.|\b__dirname\b|\bBuffer\."), "Node.js globals do not exist here"),
+)
+
+
+@dataclass
+class ScriptInput:
+    """A script as submitted (form, API, import). Trigger fields only matter for their type."""
+
+    name: str = ""
+    source: str = ""
+    type: str = "manual"
+    status: str = "draft"
+    description: str = ""
+    limits: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    cron: str = ""
+    timezone: str = "UTC"
+    http_path: str = ""
+    http_methods: list[str] = field(default_factory=lambda: ["GET"])
+    http_auth: str = "session"
+    event_types: list[str] = field(default_factory=list)
+    event_filter: dict[str, Any] | None = None
+    note: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> ScriptInput:
+        """Build from loose input (JSON/form), ignoring unknown keys; types are checked later."""
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data and data[k] is not None}
+        return cls(**known)
+
+
+@dataclass
+class Validated:
+    data: ScriptInput
+    compiled: CompiledScript
+    limits: dict[str, Any]
+    next_runs: list[datetime]
+    warnings: list[str]
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+        self.line: int | None = None
+        self.column: int | None = None
+
+    def add(self, name: str, message: str) -> None:
+        self.fields.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationError(self.fields, line=self.line, column=self.column)
+
+
+def validate_script(
+    data: ScriptInput, *, config: Mapping[str, Any], runtime: Runtime | None
+) -> Validated:
+    """Check everything that needs no database (uniqueness is checked by the service).
+    ``runtime`` compiles the source; without one only the size is checked."""
+    errors = _Errors()
+    _check_str_fields(data, errors)
+    if errors.fields:
+        errors.raise_if_any()
+    data.name = data.name.strip()
+    if not NAME_RE.fullmatch(data.name):
+        errors.add(
+            "name",
+            "1-100 characters: letters, digits, spaces, '.', '_' or '-', "
+            "starting with a letter or digit",
+        )
+    if data.type not in SCRIPT_TYPES:
+        errors.add("type", f"must be one of {', '.join(SCRIPT_TYPES)}")
+    if data.status not in SCRIPT_STATUSES:
+        errors.add("status", f"must be one of {', '.join(SCRIPT_STATUSES)}")
+    if len(data.description) > 2000:
+        errors.add("description", "at most 2000 characters")
+    if len(data.note) > 500:
+        errors.add("note", "at most 500 characters")
+    data.tags = _clean_tags(data.tags, errors)
+    limits = clean_limits(data.limits, config, errors)
+    next_runs: list[datetime] = []
+    if data.type == "scheduled":
+        next_runs = _check_schedule(data, errors)
+    elif data.type == "http":
+        _check_http(data, errors)
+    elif data.type == "event":
+        _check_events(data, errors)
+
+    compiled = None
+    size = len(data.source.encode("utf-8", "surrogatepass"))
+    max_bytes = config["JSSCRIPTS_MAX_SOURCE_BYTES"]
+    if size > max_bytes:
+        errors.add("source", f"the source is {size} bytes; the limit is {max_bytes}")
+    elif not data.source.strip():
+        errors.add("source", "the script is empty")
+    elif runtime is not None:
+        try:
+            compiled = runtime.compile(data.source)
+        except ScriptSyntaxError as exc:
+            errors.add("source", str(exc))
+            errors.line, errors.column = exc.line, exc.column
+    errors.raise_if_any()
+    warnings = [message for pattern, message in SANDBOX_WARNINGS if pattern.search(data.source)]
+    return Validated(data, compiled, limits, next_runs, warnings)  # type: ignore[arg-type]
+
+
+def _check_str_fields(data: ScriptInput, errors: _Errors) -> None:
+    for name in (
+        "name",
+        "source",
+        "type",
+        "status",
+        "description",
+        "cron",
+        "timezone",
+        "http_path",
+        "http_auth",
+        "note",
+    ):
+        if not isinstance(getattr(data, name), str):
+            errors.add(name, "must be text")
+    for name in ("tags", "http_methods", "event_types"):
+        value = getattr(data, name)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            errors.add(name, "must be a list of text values")
+    if not isinstance(data.limits, dict):
+        errors.add("limits", "must be an object")
+    if data.event_filter is not None and not isinstance(data.event_filter, dict):
+        errors.add("event_filter", "must be an object")
+
+
+def _clean_tags(tags: list[str], errors: _Errors) -> list[str]:
+    cleaned = sorted({t.strip() for t in tags if t.strip()})
+    if len(cleaned) > MAX_TAGS:
+        errors.add("tags", f"at most {MAX_TAGS} tags")
+    bad = [t for t in cleaned if not TAG_RE.fullmatch(t)]
+    if bad:
+        errors.add("tags", f"invalid tag {bad[0]!r}: letters, digits, '.', '_' or '-'")
+    return cleaned
+
+
+def clean_limits(
+    limits: Any, config: Mapping[str, Any], errors: _Errors | None = None
+) -> dict[str, Any]:
+    """Only known keys, numbers within [minimum, configured maximum]."""
+    errors = errors or _Errors()
+    cleaned: dict[str, Any] = {}
+    if not isinstance(limits, dict):
+        return cleaned
+    for key, value in limits.items():
+        if key not in LIMIT_KEYS:
+            errors.add("limits", f"unknown limit {key!r}")
+            continue
+        if value is None or value == "":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors.add(f"limits.{key}", "must be a number")
+            continue
+        maximum = config[LIMIT_KEYS[key][1]]
+        if not LIMIT_MINIMUMS[key] <= value <= maximum:
+            errors.add(f"limits.{key}", f"must be between {LIMIT_MINIMUMS[key]} and {maximum}")
+            continue
+        cleaned[key] = value if key == "timeout" else int(value)
+    return cleaned
+
+
+def effective_limits(script_limits: Mapping[str, Any], config: Mapping[str, Any]) -> Limits:
+    """The runtime limits of a run: the script's own values, else the configured defaults."""
+    values = {
+        key: script_limits.get(key, config[default_key])
+        for key, (default_key, _) in LIMIT_KEYS.items()
+        if key != "concurrency"
+    }
+    return Limits(
+        timeout=float(values["timeout"]),
+        memory_mb=int(values["memory_mb"]),
+        output_bytes=int(values["output_bytes"]),
+        console_entries=int(values["console_entries"]),
+        host_calls=int(values["host_calls"]),
+    )
+
+
+def next_cron_runs(
+    expression: str, timezone: str, count: int = 5, after: datetime | None = None
+) -> list[datetime]:
+    """The next ``count`` run times (aware, in ``timezone``). Raises ValueError when invalid."""
+    if len(expression.split()) != 5:
+        raise ValueError("a cron expression has 5 fields: minute hour day month weekday")
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {timezone!r}") from None
+    start = (after or utcnow()).astimezone(zone)
+    try:
+        it = croniter(expression, start)
+        return [it.get_next(datetime) for _ in range(count)]
+    except (ValueError, KeyError, TypeError, OverflowError) as exc:
+        raise ValueError(f"invalid cron expression: {exc}") from None
+
+
+def _check_schedule(data: ScriptInput, errors: _Errors) -> list[datetime]:
+    data.cron = " ".join(data.cron.split())
+    data.timezone = data.timezone.strip() or "UTC"
+    if not data.cron:
+        errors.add("cron", "a scheduled script needs a cron expression")
+        return []
+    try:
+        runs = next_cron_runs(data.cron, data.timezone)
+    except ValueError as exc:
+        field_name = "timezone" if "time zone" in str(exc) else "cron"
+        errors.add(field_name, str(exc))
+        return []
+    if not runs:
+        errors.add("cron", "the expression never fires")
+    return runs
+
+
+def normalise_http_path(path: str) -> str:
+    return "/" + "/".join(seg for seg in path.strip().split("/") if seg)
+
+
+def _check_http(data: ScriptInput, errors: _Errors) -> None:
+    data.http_path = normalise_http_path(data.http_path)
+    segments = [s for s in data.http_path.split("/") if s]
+    if not segments:
+        errors.add("http_path", "an HTTP script needs a path, e.g. /orders/{id}")
+    elif len(data.http_path) > 200:
+        errors.add("http_path", "at most 200 characters")
+    else:
+        bad = [s for s in segments if not PATH_SEGMENT_RE.fullmatch(s)]
+        if bad:
+            errors.add(
+                "http_path",
+                f"invalid segment {bad[0]!r}: use letters, digits, "
+                "'-', '_', '.', '~' or a {parameter}",
+            )
+        params = [s for s in segments if s.startswith("{")]
+        if len(params) != len(set(params)):
+            errors.add("http_path", "a parameter name appears twice")
+    methods = sorted({m.strip().upper() for m in data.http_methods if m.strip()})
+    if not methods:
+        errors.add("http_methods", "choose at least one method")
+    elif any(m not in HTTP_METHODS for m in methods):
+        errors.add("http_methods", f"methods must be among {', '.join(HTTP_METHODS)}")
+    data.http_methods = methods
+    if data.http_auth not in HTTP_AUTH_MODES:
+        errors.add("http_auth", f"must be one of {', '.join(HTTP_AUTH_MODES)}")
+
+
+def _check_events(data: ScriptInput, errors: _Errors) -> None:
+    types = sorted({t.strip() for t in data.event_types if t.strip()})
+    if not types:
+        errors.add("event_types", "an event script listens to at least one event type")
+    elif len(types) > MAX_EVENT_TYPES:
+        errors.add("event_types", f"at most {MAX_EVENT_TYPES} event types")
+    bad = [t for t in types if len(t) > 200 or not EVENT_PATTERN_RE.fullmatch(t)]
+    if bad:
+        errors.add(
+            "event_types",
+            f"invalid event type {bad[0]!r}: lower-case dotted words, "
+            "optionally ending in .* (e.g. order.created, order.*)",
+        )
+    data.event_types = types

@@ -1,0 +1,16 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import pytest
+
+from flask_jsscripts.runtime import Runtime
+
+
+@pytest.fixture(scope="session")
+def rt():
+    """One sandbox runtime for every test that does not need its own (starting one costs
+    ~0.3 s). Tests that kill workers or close the runtime make their own."""
+    runtime = Runtime(workers=2)
+    yield runtime
+    runtime.close()

@@ -1,0 +1,225 @@
+"""Worker processes, concurrency, fairness and clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from flask_jsscripts.runtime import Limits, Runtime, RuntimeClosedError
+
+
+def children(pid: int) -> set[int]:
+    """Direct child processes of ``pid`` (from every thread's /proc children list)."""
+    found: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found.update(int(c) for c in f.read().split())
+        except FileNotFoundError:
+            pass
+    return found
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+def test_scripts_run_in_worker_processes(rt):
+    assert rt.run("1").status == "completed"
+    pids = rt.pool.pids()
+    assert len(pids) == 3  # two workers and a warm spare
+    assert os.getpid() not in pids
+    assert set(pids) <= children(os.getpid())
+    for pid in pids:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        assert b"flask_jsscripts.runtime.worker" in argv
+        assert b"-I" in argv
+        # each worker leads its own process group, so killpg reaches all of it
+        assert os.getpgid(pid) == pid
+
+
+def test_caller_process_never_loads_duktape():
+    code = (
+        "import sys, json\n"
+        "from flask_jsscripts.runtime import Runtime, Limits\n"
+        "with Runtime(workers=1, spare=0) as rt:\n"
+        "    a = rt.run('function main(ctx) { return ctx.input + 1 }', input=1).value\n"
+        "    b = rt.run('const f = () => 2; f()').value\n"
+        "print(json.dumps([a, b, 'pyduktape2' in sys.modules,"
+        " any('duktape' in m for m in sys.modules)]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [2, 2, False, False]
+
+
+def test_runaway_script_does_not_block_other_threads(rt):
+    ticks: list[float] = []
+    stop = threading.Event()
+
+    def heartbeat():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.01)
+
+    t = threading.Thread(target=heartbeat)
+    t.start()
+    try:
+        time.sleep(0.05)
+        started = time.monotonic()
+        r = rt.run("while (true) {}", limits=Limits(timeout=1.0))
+        ended = time.monotonic()
+    finally:
+        stop.set()
+        t.join()
+    assert r.status == "timeout"
+    during = [x for x in ticks if started <= x <= ended]
+    assert len(during) > 20
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)
+            if started - 0.05 <= a <= ended]
+    assert max(gaps) < 0.1
+
+
+def test_parallel_runs_on_two_workers(rt):
+    results = [None] * 8
+    src = ("function main(ctx) { var s = 0; for (var i = 0; i < 200000; i++) { s += i; }"
+           " return [ctx.input, s]; }")
+
+    def go(i):
+        results[i] = rt.run(src, input=i, limits=Limits(timeout=30))
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status for r in results] == ["completed"] * 8
+    assert [r.value for r in results] == [[i, 19999900000] for i in range(8)]
+    assert rt.stats()["busy"] == 0
+
+
+def test_waiters_are_served_first_come_first_served():
+    with Runtime(workers=2, spare=0) as rt:
+        order: list[int] = []
+        lock = threading.Lock()
+
+        def broker(name, args):
+            with lock:
+                order.append(args[0])
+            return None
+
+        hold = ("function main(ctx) { sdk.mark(ctx.input.id); var end = Date.now() +"
+                " ctx.input.ms; while (Date.now() < end) {} return ctx.input.id; }")
+        results: dict[int, object] = {}
+
+        def go(i, ms):
+            r = rt.run(hold, input={"id": i, "ms": ms}, broker=broker, capabilities=["mark"],
+                       limits=Limits(timeout=30))
+            results[i] = r.value
+
+        # two long runs take both workers; they end 75 ms apart
+        longs = [threading.Thread(target=go, args=(100 + k, 300 + 75 * k)) for k in range(2)]
+        for k, t in enumerate(longs):
+            t.start()
+            assert wait_until(lambda k=k: rt.stats()["busy"] == k + 1)
+        # six short runs queue up in a known order; each holds its worker for 150 ms
+        shorts = []
+        for i in range(6):
+            t = threading.Thread(target=go, args=(i, 150))
+            t.start()
+            shorts.append(t)
+            assert wait_until(lambda i=i: rt.stats()["waiting"] == i + 1)
+        for t in longs + shorts:
+            t.join()
+        assert sorted(results) == [0, 1, 2, 3, 4, 5, 100, 101]
+        assert [x for x in order if x < 100] == [0, 1, 2, 3, 4, 5]
+
+
+def test_close_reaps_every_worker():
+    before = children(os.getpid())
+    rt = Runtime(workers=2)
+    assert rt.run("1").value == 1
+    pids = set(rt.pool.pids())
+    assert len(pids) == 3
+    assert pids <= children(os.getpid()) - before
+    # a replacement started after a timeout is reaped as well
+    assert rt.run("while (true) {}", limits=Limits(timeout=0.3)).status == "timeout"
+    assert wait_until(lambda: rt.stats()["spare"] == 1)
+    pids |= set(rt.pool.pids())
+    rt.close()
+    assert not any(running(p) for p in pids)
+    assert children(os.getpid()) - before == set()
+    with pytest.raises(RuntimeClosedError):
+        rt.run("1")
+    rt.close()  # idempotent
+
+
+def test_close_while_a_run_is_in_flight():
+    before = children(os.getpid())
+    rt = Runtime(workers=1, spare=0)
+    out = {}
+
+    def go():
+        out["r"] = rt.run("var end = Date.now() + 300; while (Date.now() < end) {} 7",
+                          limits=Limits(timeout=10))
+
+    t = threading.Thread(target=go)
+    t.start()
+    assert wait_until(lambda: rt.stats()["busy"] == 1)
+    rt.close(grace=5.0)
+    t.join(10)
+    assert out["r"].status == "completed" and out["r"].value == 7
+    assert wait_until(lambda: children(os.getpid()) - before == set())
+
+
+SUBPROCESS = (
+    "import json, sys\n"
+    "from flask_jsscripts.runtime import Runtime\n"
+    "rt = Runtime(workers=2)\n"
+    "rt.run('1')\n"
+    "print(json.dumps(rt.pool.pids()), flush=True)\n"
+)
+
+
+def test_interpreter_exit_without_close_leaves_no_workers():
+    out = subprocess.run([sys.executable, "-c", SUBPROCESS], capture_output=True, text=True,
+                         timeout=60, check=True)
+    pids = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(pids) == 3
+    assert wait_until(lambda: not any(running(p) for p in pids), timeout=5)
+
+
+def test_killed_parent_leaves_no_workers():
+    # SIGKILL skips atexit: the workers notice their pipe closing and exit on their own
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SUBPROCESS + "import time; time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        pids = json.loads(proc.stdout.readline())
+        assert all(running(p) for p in pids)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert wait_until(lambda: not any(running(p) for p in pids), timeout=5)

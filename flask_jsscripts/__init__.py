@@ -22,8 +22,8 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .extension import JSScripts
-    from .runtime import Limits, Runtime, RunResult, ScriptSyntaxError
+    from .extension import JSScripts  # noqa: F401
+    from .runtime import Limits, RunResult, Runtime, ScriptSyntaxError  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -21,9 +21,12 @@ from flask import Flask, current_app, has_app_context
 
 from . import config as jsconfig
 from . import tenancy
+from .cli import jsscripts as jsscripts_cli
 from .migrations import init_migrations
-from .models import OutboxEvent, attach_to
+from .models import Execution, OutboxEvent, attach_to
 from .runtime import Runtime
+from .services import executions, scripts
+from .services.errors import NotFound
 from .services.executions import RunContext
 
 log = logging.getLogger(__name__)
@@ -166,6 +169,7 @@ class JSScripts:
         attach_to(db.metadata)
         app.extensions["jsscripts"] = JSScriptsState(self, db, app.config, runtime)
         init_migrations(app)
+        app.cli.add_command(jsscripts_cli)  # `flask jsscripts ...`
         self._register_blueprint(app)
         if self._permission_checker is None:
             log.warning(
@@ -221,6 +225,36 @@ class JSScripts:
             raise ValueError(f"expose({name!r}): clashes with {clash[0]!r} (object vs function)")
         self._exposed[name] = ExposedFunction(name, fn, permission)
         return fn
+
+    # --- running from host code ----------------------------------------------------------
+
+    def run(
+        self,
+        script: str,
+        input: Any = None,  # noqa: A002 - the name scripts see (ctx.input)
+        *,
+        tenant_id: str | None = None,
+        user: Any = None,
+        trigger: str = "api",
+    ) -> Execution:
+        """Run a script (by id or name) now and return its recorded execution.
+
+        The tenant is ``tenant_id``, else the current tenant scope, else the host's tenant
+        loader. Raises the services' errors (NotFound, RunRefused, ValidationError).
+        """
+        state: JSScriptsState = current_app.extensions["jsscripts"]
+        tenant = tenant_id or tenancy.current_tenant() or state.load_tenant()
+        if not tenant:
+            raise tenancy.TenantScopeError("run(): no tenant is known")
+        session = state.db.session
+        with tenancy.tenant_scope(tenant):
+            try:
+                found = scripts.get_script(session, script)
+            except NotFound:
+                found = scripts.get_script_by_name(session, script)
+            return executions.run_script(
+                session, state.run_context(), found.id, trigger, input, user=user
+            )
 
     # --- events --------------------------------------------------------------------------
 

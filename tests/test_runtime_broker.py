@@ -50,16 +50,21 @@ def test_calls_reach_the_broker_with_json_args(rt):
         ("events.publish", ["order.created", {"id": 7}]),
         ("host.orders.find", [{"status": "open"}, "\x00😀"]),
     ]
-    assert r.value == [{"got": "kv.get", "n": 1}, {"got": "kv.set", "n": 3},
-                       {"got": "events.publish", "n": 2}, {"got": "host.orders.find", "n": 2}]
+    assert r.value == [
+        {"got": "kv.get", "n": 1},
+        {"got": "kv.set", "n": 3},
+        {"got": "events.publish", "n": 2},
+        {"got": "host.orders.find", "n": 2},
+    ]
     assert broker.threads == {threading.get_ident()}  # in the caller's thread
     assert r.metrics["host_calls"] == 4
 
 
 def test_broker_values_cross_as_json(rt):
     answer = {"s": "\x00é😀", "big": 2**60, "list": [1.5, None, {"x": False}]}
-    r = run(rt, "var v = sdk.kv.get('a'); [v, v.s.length, v.big === Math.pow(2, 60)]",
-            Recorder(answer))
+    r = run(
+        rt, "var v = sdk.kv.get('a'); [v, v.s.length, v.big === Math.pow(2, 60)]", Recorder(answer)
+    )
     assert r.value == [answer, 4, True]
 
 
@@ -84,8 +89,12 @@ def test_host_call_error_becomes_js_error_with_code(rt):
 
 @pytest.mark.parametrize(
     "exc",
-    [RuntimeError("/srv/app/secret.py: password=hunter2"), KeyError("/etc/passwd"),
-     ZeroDivisionError("division by zero"), SystemError("unknown opcode")],
+    [
+        RuntimeError("/srv/app/secret.py: password=hunter2"),
+        KeyError("/etc/passwd"),
+        ZeroDivisionError("division by zero"),
+        SystemError("unknown opcode"),
+    ],
 )
 def test_other_broker_exceptions_become_generic(rt, exc, caplog):
     def broker(name, args):
@@ -126,15 +135,23 @@ def test_capabilities_not_listed_are_not_available(rt):
     src = """[typeof sdk.kv.get, typeof sdk.kv.set, typeof sdk.http, typeof sdk.events,
               typeof sdk.log.info]"""
     assert run(rt, src, broker, caps=["kv.get"]).value == [
-        "function", "undefined", "undefined", "undefined", "function"]
+        "function",
+        "undefined",
+        "undefined",
+        "undefined",
+        "function",
+    ]
     r = run(rt, "sdk.http.get('https://example.com')", broker, caps=["kv.get"])
     assert r.status == "failed" and r.error["name"] == "TypeError"
     assert broker.calls == []
 
 
 def test_listed_capability_without_broker_is_not_available(rt):
-    r = rt.run("try { sdk.kv.get('k') } catch (e) { [e.code, e.message] }",
-               capabilities=["kv.get"], limits=L)
+    r = rt.run(
+        "try { sdk.kv.get('k') } catch (e) { [e.code, e.message] }",
+        capabilities=["kv.get"],
+        limits=L,
+    )
     assert r.value == ["NOT_AVAILABLE", "sdk.kv.get is not available here"]
 
 
@@ -142,8 +159,12 @@ def test_parent_refuses_calls_outside_the_capabilities():
     # the worker is untrusted: the parent checks the name again whatever the worker asks for
     broker = Recorder("secret")
     state = _Run(L, broker, frozenset({"kv.get"}))
-    for request in ({"name": "kv.set", "args": []}, {"name": "kv.get"}, "junk",
-                    {"name": 1, "args": []}):
+    for request in (
+        {"name": "kv.set", "args": []},
+        {"name": "kv.get"},
+        "junk",
+        {"name": 1, "args": []},
+    ):
         reply = state.host_reply(request)
         assert b'"error"' in reply and b"secret" not in reply
     assert b"NOT_AVAILABLE" in state.host_reply({"name": "kv.set", "args": []})
@@ -159,23 +180,32 @@ def test_broker_capabilities_attribute_is_the_default(rt):
 
 def test_args_that_are_not_json_fail_in_the_script(rt):
     broker = Recorder(1)
-    src = ("var a = {}; a.a = a;\n"
-           "try { sdk.kv.get(a); } catch (e) { [e.name, e.message.indexOf('not JSON') >= 0] }")
+    src = (
+        "var a = {}; a.a = a;\n"
+        "try { sdk.kv.get(a); } catch (e) { [e.name, e.message.indexOf('not JSON') >= 0] }"
+    )
     assert run(rt, src, broker).value == ["TypeError", True]
     assert broker.calls == []
 
 
 def test_async_script_awaits_sdk_calls(rt):
     broker = Recorder(lambda name, args: args[0] * 2)
-    src = ("async function main() {\n  const a = await sdk.kv.get(2);\n"
-           "  const [b, c] = await Promise.all([sdk.kv.get(3), sdk.kv.get(4)]);\n"
-           "  return a + b + c;\n}")
+    src = (
+        "async function main() {\n  const a = await sdk.kv.get(2);\n"
+        "  const [b, c] = await Promise.all([sdk.kv.get(3), sdk.kv.get(4)]);\n"
+        "  return a + b + c;\n}"
+    )
     assert run(rt, src, broker).value == 18
 
 
 def test_sdk_log_goes_to_logs_not_console(rt):
-    r = run(rt, "sdk.log.info('hello', {order: 1}); sdk.log.error('bad'); console.log('c'); 0",
-            Recorder())
+    r = run(
+        rt,
+        "sdk.log.info('hello', {order: 1}); sdk.log.error('bad'); console.log('c'); 0",
+        Recorder(),
+    )
     assert [(e["level"], e["message"], e.get("meta")) for e in r.logs] == [
-        ("info", "hello", {"order": 1}), ("error", "bad", None)]
+        ("info", "hello", {"order": 1}),
+        ("error", "bad", None),
+    ]
     assert [e["message"] for e in r.console] == ["c"]

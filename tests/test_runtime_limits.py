@@ -31,8 +31,10 @@ def test_runaway_loop_times_out_on_time_and_worker_is_replaced(rt):
 
 
 def test_timeout_keeps_console_streamed_before_the_kill(rt):
-    r = rt.run("console.log('before'); sdk.log.info('structured'); while (true) {}",
-               limits=Limits(timeout=0.5))
+    r = rt.run(
+        "console.log('before'); sdk.log.info('structured'); while (true) {}",
+        limits=Limits(timeout=0.5),
+    )
     assert r.status == "timeout"
     assert [e["message"] for e in r.console] == ["before"]
     assert [e["message"] for e in r.logs] == ["structured"]
@@ -74,8 +76,11 @@ def test_sigkill_mid_run_is_crashed_and_recovers():
         ("throw Symbol('s')", "Symbol(s)"),
         ("function main() { throw 42 }", "42"),
         ("throw {toString: function () { throw new Error('x') }}", ""),
-        ("var e = new Error('m'); Object.defineProperty(e, 'message', "
-         "{get: function () { throw null }}); throw e", ""),
+        (
+            "var e = new Error('m'); Object.defineProperty(e, 'message', "
+            "{get: function () { throw null }}); throw e",
+            "",
+        ),
     ],
 )
 def test_odd_thrown_values_fail_cleanly(rt, source, message):
@@ -89,12 +94,14 @@ DEEP = {
     "plain recursion": "function f(n) { return 1 + f(n + 1); } f(0)",
     "toString": "var o = {toString: function () { return 'x' + String(o); }}; String(o)",
     "getter": "var o = {get a() { return this.a + 1; }}; o.a",
-    "sort comparator": "function g() { [2, 1, 3].sort(function (a, b) { g(); return a - b; }); } g()",
+    "sort comparator": "function g() { [2, 1, 3].sort(function (a, b) { g(); return a - b; }); }"
+    " g()",
     "JSON.parse nesting": "JSON.parse(new Array(200001).join('[') + new Array(200001).join(']'))",
     "nested literal": "var a = " + "[" * 100_000 + "]" * 100_000 + ";\na.length",
     "regexp groups": "new RegExp(new Array(100001).join('(') + 'a' + new Array(100001).join(')'))"
-                     ".test('a')",
-    "JSON.stringify nesting": "var a = []; for (var i = 0; i < 1e5; i++) { a = [a]; } JSON.stringify(a)",
+    ".test('a')",
+    "JSON.stringify nesting": "var a = []; for (var i = 0; i < 1e5; i++) { a = [a]; }"
+    " JSON.stringify(a)",
     "toJSON recursion": "var o = {toJSON: function () { return [o]; }}; JSON.stringify(o)",
     "Proxy trap recursion": "var p = new Proxy({}, {get: function (t, k) { return p[k]; }}); p.x",
 }
@@ -151,8 +158,9 @@ def test_output_limit(rt):
 
 def test_console_flood_is_capped(rt):
     limits = Limits(timeout=30, console_entries=100)
-    r = rt.run("for (var i = 0; i < 100000; i++) { console.log('line ' + i); } 'done'",
-               limits=limits)
+    r = rt.run(
+        "for (var i = 0; i < 100000; i++) { console.log('line ' + i); } 'done'", limits=limits
+    )
     assert r.status == "completed"
     assert r.value == "done"
     assert len(r.console) == 101
@@ -165,8 +173,9 @@ def test_console_flood_is_capped(rt):
 
 def test_console_bytes_cap(rt):
     limits = Limits(timeout=10, console_bytes=1000)
-    r = rt.run("for (var i = 0; i < 100; i++) { console.log(new Array(101).join('y')); } 1",
-               limits=limits)
+    r = rt.run(
+        "for (var i = 0; i < 100; i++) { console.log(new Array(101).join('y')); } 1", limits=limits
+    )
     assert r.status == "completed"
     kept = [e for e in r.console if e["message"].startswith("y")]
     assert sum(len(e["message"]) for e in kept) <= 1000
@@ -185,11 +194,16 @@ def test_console_levels_and_formatting(rt):
     r = rt.run(src, limits=Limits(timeout=5))
     assert r.status == "completed"
     assert [(e["level"], e["message"]) for e in r.console] == [
-        ("info", 'a 1 {"b":2} [3] null undefined'), ("info", "i"), ("warn", "w"),
-        ("error", "TypeError: t"), ("debug", "d"), ("info", "[object Object] Symbol(s)"),
+        ("info", 'a 1 {"b":2} [3] null undefined'),
+        ("info", "i"),
+        ("warn", "w"),
+        ("error", "TypeError: t"),
+        ("debug", "d"),
+        ("info", "[object Object] Symbol(s)"),
     ]
-    assert r.logs == [{"level": "warn", "message": "structured", "meta": {"k": 1},
-                       "ts": r.logs[0]["ts"]}]
+    assert r.logs == [
+        {"level": "warn", "message": "structured", "meta": {"k": 1}, "ts": r.logs[0]["ts"]}
+    ]
 
 
 def test_host_call_limit_even_if_caught(rt):
@@ -206,8 +220,7 @@ def test_host_call_limit_even_if_caught(rt):
         calls.append(name)
         return 1
 
-    r = rt.run(src, broker=broker, capabilities=["kv.get"],
-               limits=Limits(timeout=5, host_calls=10))
+    r = rt.run(src, broker=broker, capabilities=["kv.get"], limits=Limits(timeout=5, host_calls=10))
     assert r.status == "host_call_limit"
     assert len(calls) == 10
     assert r.value is None
@@ -220,3 +233,64 @@ def test_limits_validation():
     with pytest.raises(ValueError):
         Limits(memory_mb=1).validate()
     assert Limits().replace(timeout=2).timeout == 2
+
+
+def test_sdk_log_meta_counts_towards_the_byte_cap(rt):
+    # a big object logged many times must not pile up in the host process
+    src = (
+        "var big = {s: 'y'.repeat(3e6)}; for (var i = 0; i < 50; i++) { sdk.log.info('x', big); } 1"
+    )
+    r = rt.run(src, limits=Limits(timeout=20))
+    assert r.status == "completed"
+    assert r.logs == []
+    assert "50 console entries dropped" in r.console[-1]["message"]
+    r = rt.run(
+        "sdk.log.info('x', {s: 'y'.repeat(400)}); sdk.log.info('x', {s: 'y'.repeat(700)}); 1",
+        limits=Limits(timeout=5, console_bytes=1000),
+    )
+    assert len(r.logs) == 1 and len(r.logs[0]["meta"]["s"]) == 400
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "throw new Error('x'.repeat(20e6))",
+        "var e = new Error('m'); e.name = 'N'.repeat(20e6); throw e",
+        "throw 'x'.repeat(20e6)",
+    ],
+)
+def test_huge_error_messages_are_clipped(rt, source):
+    r = rt.run(source, limits=Limits(timeout=20))
+    assert r.status == "failed", r.error
+    assert len(r.error["message"]) < 20_000
+    assert len(r.error["name"]) < 1000
+    assert len(r.error["stack"]) < 40_000
+    assert_next_run_ok(rt)
+
+
+def test_console_flood_with_a_huge_cap_still_times_out(rt):
+    started = time.monotonic()
+    r = rt.run(
+        "while (true) { console.log('x'); }",
+        limits=Limits(timeout=0.5, console_entries=1_000_000, console_bytes=60_000_000),
+    )
+    assert r.status == "timeout"
+    assert time.monotonic() - started < 0.8
+    assert len(r.console) > 10
+    assert_next_run_ok(rt)
+
+
+def test_slow_broker_counts_against_the_timeout(rt):
+    def broker(name, args):
+        time.sleep(0.7)
+        return 1
+
+    r = rt.run(
+        "sdk.wait(); sdk.wait(); 1",
+        broker=broker,
+        capabilities=["wait"],
+        limits=Limits(timeout=0.5),
+    )
+    assert r.status == "timeout"
+    assert r.metrics["host_calls"] == 1
+    assert_next_run_ok(rt)

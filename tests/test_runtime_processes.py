@@ -47,8 +47,9 @@ def wait_until(predicate, timeout: float = 5.0) -> bool:
 
 def test_scripts_run_in_worker_processes(rt):
     assert rt.run("1").status == "completed"
+    # two workers and a warm spare (which may still be starting after an earlier kill)
+    assert wait_until(lambda: len(rt.pool.pids()) == 3)
     pids = rt.pool.pids()
-    assert len(pids) == 3  # two workers and a warm spare
     assert os.getpid() not in pids
     assert set(pids) <= children(os.getpid())
     for pid in pids:
@@ -70,8 +71,9 @@ def test_caller_process_never_loads_duktape():
         "print(json.dumps([a, b, 'pyduktape2' in sys.modules,"
         " any('duktape' in m for m in sys.modules)]))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [2, 2, False, False]
 
 
@@ -97,15 +99,16 @@ def test_runaway_script_does_not_block_other_threads(rt):
     assert r.status == "timeout"
     during = [x for x in ticks if started <= x <= ended]
     assert len(during) > 20
-    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)
-            if started - 0.05 <= a <= ended]
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False) if started - 0.05 <= a <= ended]
     assert max(gaps) < 0.1
 
 
 def test_parallel_runs_on_two_workers(rt):
     results = [None] * 8
-    src = ("function main(ctx) { var s = 0; for (var i = 0; i < 200000; i++) { s += i; }"
-           " return [ctx.input, s]; }")
+    src = (
+        "function main(ctx) { var s = 0; for (var i = 0; i < 200000; i++) { s += i; }"
+        " return [ctx.input, s]; }"
+    )
 
     def go(i):
         results[i] = rt.run(src, input=i, limits=Limits(timeout=30))
@@ -130,13 +133,20 @@ def test_waiters_are_served_first_come_first_served():
                 order.append(args[0])
             return None
 
-        hold = ("function main(ctx) { sdk.mark(ctx.input.id); var end = Date.now() +"
-                " ctx.input.ms; while (Date.now() < end) {} return ctx.input.id; }")
+        hold = (
+            "function main(ctx) { sdk.mark(ctx.input.id); var end = Date.now() +"
+            " ctx.input.ms; while (Date.now() < end) {} return ctx.input.id; }"
+        )
         results: dict[int, object] = {}
 
         def go(i, ms):
-            r = rt.run(hold, input={"id": i, "ms": ms}, broker=broker, capabilities=["mark"],
-                       limits=Limits(timeout=30))
+            r = rt.run(
+                hold,
+                input={"id": i, "ms": ms},
+                broker=broker,
+                capabilities=["mark"],
+                limits=Limits(timeout=30),
+            )
             results[i] = r.value
 
         # two long runs take both workers; they end 75 ms apart
@@ -182,8 +192,9 @@ def test_close_while_a_run_is_in_flight():
     out = {}
 
     def go():
-        out["r"] = rt.run("var end = Date.now() + 300; while (Date.now() < end) {} 7",
-                          limits=Limits(timeout=10))
+        out["r"] = rt.run(
+            "var end = Date.now() + 300; while (Date.now() < end) {} 7", limits=Limits(timeout=10)
+        )
 
     t = threading.Thread(target=go)
     t.start()
@@ -204,8 +215,9 @@ SUBPROCESS = (
 
 
 def test_interpreter_exit_without_close_leaves_no_workers():
-    out = subprocess.run([sys.executable, "-c", SUBPROCESS], capture_output=True, text=True,
-                         timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SUBPROCESS], capture_output=True, text=True, timeout=60, check=True
+    )
     pids = json.loads(out.stdout.strip().splitlines()[-1])
     assert len(pids) == 3
     assert wait_until(lambda: not any(running(p) for p in pids), timeout=5)
@@ -215,7 +227,9 @@ def test_killed_parent_leaves_no_workers():
     # SIGKILL skips atexit: the workers notice their pipe closing and exit on their own
     proc = subprocess.Popen(
         [sys.executable, "-c", SUBPROCESS + "import time; time.sleep(60)\n"],
-        stdout=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         pids = json.loads(proc.stdout.readline())
         assert all(running(p) for p in pids)
@@ -223,3 +237,22 @@ def test_killed_parent_leaves_no_workers():
         proc.kill()
         proc.wait()
     assert wait_until(lambda: not any(running(p) for p in pids), timeout=5)
+
+
+def test_forked_child_exit_does_not_stop_the_parents_workers():
+    """gunicorn forks after the app is loaded: a child exiting must leave the parent's pool
+    alone (it starts its own on first use)."""
+    import atexit
+
+    with Runtime(workers=1, spare=0) as runtime:
+        assert runtime.run("1").status == "completed"
+        pids = runtime.pool.pids()
+        child = os.fork()
+        if child == 0:  # what interpreter exit does in the child: run the exit hooks
+            try:
+                atexit._run_exitfuncs()
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+        assert all(os.path.exists(f"/proc/{pid}") for pid in pids)
+        assert runtime.run("2").value == 2

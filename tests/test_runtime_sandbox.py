@@ -24,9 +24,28 @@ def value(rt, source, **kw):
 
 @pytest.mark.parametrize(
     "name",
-    ["eval", "require", "print", "alert", "Duktape", "fetch", "setTimeout", "setInterval",
-     "setImmediate", "clearTimeout", "XMLHttpRequest", "process", "modSearch", "CBOR",
-     "Buffer", "__jss_bridge", "__jss_run", "__jss_load", "__jss_seal", "__jss_drainJobs"],
+    [
+        "eval",
+        "require",
+        "print",
+        "alert",
+        "Duktape",
+        "fetch",
+        "setTimeout",
+        "setInterval",
+        "setImmediate",
+        "clearTimeout",
+        "XMLHttpRequest",
+        "process",
+        "modSearch",
+        "CBOR",
+        "Buffer",
+        "__jss_bridge",
+        "__jss_run",
+        "__jss_load",
+        "__jss_seal",
+        "__jss_drainJobs",
+    ],
 )
 def test_dangerous_globals_are_unreachable(rt, name):
     src = f"[typeof {name}, typeof globalThis[{name!r}], {name!r} in globalThis]"
@@ -62,8 +81,10 @@ def test_code_generation_from_strings_is_refused(rt, source):
 def test_indirect_eval_through_arguments_is_gone(rt):
     # Scripts without main run through a direct eval handed out once by a guard object: user
     # code sees the guard (a parameter of the runner) but never gets eval from it.
-    src = ("[typeof arguments[0].eval, typeof eval, typeof __jss_guard.eval,"
-           " Object.getPrototypeOf(__jss_guard), typeof __jss_src]")
+    src = (
+        "[typeof arguments[0].eval, typeof eval, typeof __jss_guard.eval,"
+        " Object.getPrototypeOf(__jss_guard), typeof __jss_src]"
+    )
     assert value(rt, src) == ["undefined", "undefined", "undefined", None, "string"]
     src = "try { __jss_guard.eval = 1; } catch (e) {}\n[typeof eval, typeof __jss_guard.eval]"
     assert value(rt, src) in (["undefined", "undefined"], ["number", "number"])
@@ -108,9 +129,11 @@ def test_overriding_on_own_objects_works(rt):
 
 
 def test_modern_classes_can_override_builtin_methods(rt):
-    src = ("class P { toString() { return 'p'; } }\nclass E extends Error {\n"
-           "  constructor(m) { super(m); this.name = 'E'; }\n}\n"
-           "[String(new P()), new E('x').name, new E('x') instanceof Error]")
+    src = (
+        "class P { toString() { return 'p'; } }\nclass E extends Error {\n"
+        "  constructor(m) { super(m); this.name = 'E'; }\n}\n"
+        "[String(new P()), new E('x').name, new E('x') instanceof Error]"
+    )
     assert value(rt, src) == ["p", "E", True]
 
 
@@ -134,8 +157,23 @@ CHECK = """
  Object.getPrototypeOf(Array.prototype) === Object.prototype, typeof console.extra,
  typeof sdk.extra, typeof Symbol.iterator]
 """
-CLEAN = ["undefined", "undefined", "undefined", "undefined", "undefined", 2, "undefined", 1,
-         "undefined", "undefined", "undefined", True, "undefined", "undefined", "symbol"]
+CLEAN = [
+    "undefined",
+    "undefined",
+    "undefined",
+    "undefined",
+    "undefined",
+    2,
+    "undefined",
+    1,
+    "undefined",
+    "undefined",
+    "undefined",
+    True,
+    "undefined",
+    "undefined",
+    "symbol",
+]
 
 
 @pytest.mark.parametrize("writer", LEAKS)
@@ -146,8 +184,10 @@ def test_global_writes_do_not_survive(rt, writer):
         run(rt, script, isolation=isolation)
         # the same script again, and another script, on every worker
         for _ in range(3):
-            assert value(rt, f"try {{ {writer} }} catch (e) {{}}\n{CHECK}",
-                         isolation=isolation) == CLEAN
+            assert (
+                value(rt, f"try {{ {writer} }} catch (e) {{}}\n{CHECK}", isolation=isolation)
+                == CLEAN
+            )
             assert value(rt, CHECK, isolation=isolation) == CLEAN
             assert value(rt, CHECK, isolation="tenant-c") == CLEAN
 
@@ -155,14 +195,16 @@ def test_global_writes_do_not_survive(rt, writer):
 def test_top_level_declarations_are_fresh_each_run(rt):
     src = "var counter = (typeof counter === 'number' ? counter : 0) + 1;\nlet l = 1;\ncounter"
     assert [value(rt, src) for _ in range(4)] == [1, 1, 1, 1]
-    src = ("var seen = [];\nfunction main(ctx) { seen.push(ctx.input); return seen.length; }")
+    src = "var seen = [];\nfunction main(ctx) { seen.push(ctx.input); return seen.length; }"
     assert [value(rt, src, input=i) for i in range(4)] == [1, 1, 1, 1]
 
 
 def test_closures_of_main_do_not_leak(rt):
-    src = ("function main(ctx) { var self = arguments.callee;\n"
-           "  var before = self.stash; try { self.stash = 1; } catch (e) {}\n"
-           "  return typeof before; }")
+    src = (
+        "function main(ctx) { var self = arguments.callee;\n"
+        "  var before = self.stash; try { self.stash = 1; } catch (e) {}\n"
+        "  return typeof before; }"
+    )
     assert [value(rt, src) for _ in range(3)] == ["undefined"] * 3
 
 
@@ -202,8 +244,7 @@ def test_pending_promises_do_not_leak_between_runs(rt):
 
 
 def test_jobs_queued_by_a_failed_run_stay_in_that_run(rt):
-    src = ("Promise.resolve().then(function () { console.log('queued'); });\n"
-           "throw new Error('x');")
+    src = "Promise.resolve().then(function () { console.log('queued'); });\nthrow new Error('x');"
     r = run(rt, src)
     assert r.status == "failed"
     assert [e["message"] for e in r.console] == ["queued"]
@@ -228,7 +269,8 @@ def test_no_python_object_reaches_javascript(rt):
       typeof sdk.kv.get('a').__class__, typeof ctx.input.__class__, typeof ctx.__dict__
     ];
     var escaped;
-    try { escaped = typeof constructor.constructor('return this')(); } catch (e) { escaped = e.name; }
+    try { escaped = typeof constructor.constructor('return this')(); }
+    catch (e) { escaped = e.name; }
     [probes, escaped]
     """
     src = "function main(ctx) {\n" + src.replace("\n    [probes", "\n    return [probes") + "}"
@@ -267,7 +309,8 @@ function main(ctx) {
     var tag = Object.prototype.toString.call(obj);
     if (!TAGS[tag]) bad.push(path + ' tag ' + tag);
     var names;
-    try { names = Object.getOwnPropertyNames(obj); } catch (e) { bad.push(path + ' names'); continue; }
+    try { names = Object.getOwnPropertyNames(obj); }
+    catch (e) { bad.push(path + ' names'); continue; }
     for (var i = 0; i < names.length; i++) {
       if (PY.test(names[i]) && !LEGACY[names[i]]) bad.push(path + '.' + names[i]);
       var d = Object.getOwnPropertyDescriptor(obj, names[i]);
@@ -284,8 +327,13 @@ function main(ctx) {
 
 
 def test_every_reachable_object_is_plain_javascript(rt):
-    got = value(rt, WALK, broker=lambda name, args: {"x": [1]},
-                capabilities=["kv.get", "kv.set", "events.publish", "host.orders.find"],
-                input={"a": [1, {"b": 2}]}, context={"tenant": {"id": "t"}})
+    got = value(
+        rt,
+        WALK,
+        broker=lambda name, args: {"x": [1]},
+        capabilities=["kv.get", "kv.set", "events.publish", "host.orders.find"],
+        input={"a": [1, {"b": 2}]},
+        context={"tenant": {"id": "t"}},
+    )
     assert got["count"] > 100
     assert got["bad"] == []

@@ -58,8 +58,10 @@ def value(rt, source, input=None):  # noqa: A002
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("({a: 1, b: 'x', c: [1, 2, {d: null}], e: {f: {g: true}}})",
-         {"a": 1, "b": "x", "c": [1, 2, {"d": None}], "e": {"f": {"g": True}}}),
+        (
+            "({a: 1, b: 'x', c: [1, 2, {d: null}], e: {f: {g: true}}})",
+            {"a": 1, "b": "x", "c": [1, 2, {"d": None}], "e": {"f": {"g": True}}},
+        ),
         ("[1, 'two', 3.5, false, null]", [1, "two", 3.5, False, None]),
         ("'h\\u00e9llo \\ud83d\\ude00 \\u4e2d'", "héllo 😀 中"),
         ("'a\\u0000b'", "a\x00b"),
@@ -81,8 +83,10 @@ def value(rt, source, input=None):  # noqa: A002
         ("[function () {}]", [None]),
         ("({s: Symbol('x'), t: 1})", {"t": 1}),
         ("({toJSON: function () { return 7; }})", 7),
-        ("function main() { return {nested: [[[{deep: 'yes'}]]]}; }",
-         {"nested": [[[{"deep": "yes"}]]]}),
+        (
+            "function main() { return {nested: [[[{deep: 'yes'}]]]}; }",
+            {"nested": [[[{"deep": "yes"}]]]},
+        ),
     ],
 )
 def test_result_values(rt, source, expected):
@@ -113,8 +117,10 @@ def test_input_round_trip_unicode_and_nul(rt):
 
 
 def test_input_large_ints_round_like_javascript(rt):
-    src = ("function main(ctx) { return [ctx.input.a === Math.pow(2, 53), ctx.input.b ==="
-           " Math.pow(2, 60), ctx.input.c] }")
+    src = (
+        "function main(ctx) { return [ctx.input.a === Math.pow(2, 53), ctx.input.b ==="
+        " Math.pow(2, 60), ctx.input.c] }"
+    )
     got = value(rt, src, input={"a": 2**53 + 1, "b": 2**60, "c": 2**53})
     assert got == [True, True, 2**53]
 
@@ -130,8 +136,12 @@ def test_tuple_input_becomes_array(rt):
 
 
 def test_context_fields_reach_the_script(rt):
-    r = rt.run("function main(ctx) { return [ctx.tenant.id, ctx.input] }", input=3,
-               context={"tenant": {"id": "t1"}}, limits=L)
+    r = rt.run(
+        "function main(ctx) { return [ctx.tenant.id, ctx.input] }",
+        input=3,
+        context={"tenant": {"id": "t1"}},
+        limits=L,
+    )
     assert r.value == ["t1", 3]
 
 
@@ -173,9 +183,20 @@ function main(ctx) {
 def test_modern_syntax(rt):
     got = value(rt, MODERN, input={"a": 1, "b": {"c": 2}})
     assert got == {
-        "out": [1, 2], "first": 1, "rest": [2, 3], "spread": [2, 3, 1, 2], "sum": 6, "def": 11,
-        "map": 1, "set": 2, "from": [1, 2], "inc": True, "entries": [["x", 1]],
-        "desc": "shape square", "area": 9, "obj": {"p": 1, "q": 2},
+        "out": [1, 2],
+        "first": 1,
+        "rest": [2, 3],
+        "spread": [2, 3, 1, 2],
+        "sum": 6,
+        "def": 11,
+        "map": 1,
+        "set": 2,
+        "from": [1, 2],
+        "inc": True,
+        "entries": [["x", 1]],
+        "desc": "shape square",
+        "area": 9,
+        "obj": {"p": 1, "q": 2},
     }
 
 
@@ -262,7 +283,9 @@ def test_compile_cache_hits_in_workers(rt):
 
 
 def test_compiled_script_can_be_run(rt):
-    compiled = rt.compile("const add = (a, b) => a + b;\nfunction main(ctx) { return add(...ctx.input) }")
+    compiled = rt.compile(
+        "const add = (a, b) => a + b;\nfunction main(ctx) { return add(...ctx.input) }"
+    )
     assert rt.run(compiled, input=[2, 3], limits=L).value == 5
 
 

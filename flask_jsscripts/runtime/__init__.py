@@ -1,16 +1,16 @@
 """The sandboxed JavaScript runtime. No Flask, no database: only processes, pipes and JSON.
 
-    from flask_jsscripts.runtime import Runtime, Limits
-    with Runtime(workers=2) as rt:
-        res = rt.run("function main(ctx) { return ctx.input.a + 1 }", input={"a": 1},
-                     limits=Limits(timeout=1.0))
-        res.status, res.value        # "completed", 2
+from flask_jsscripts.runtime import Runtime, Limits
+with Runtime(workers=2) as rt:
+    res = rt.run("function main(ctx) { return ctx.input.a + 1 }", input={"a": 1},
+                 limits=Limits(timeout=1.0))
+    res.status, res.value        # "completed", 2
 """
 
 from .errors import HostCallError, RuntimeClosedError, ScriptSyntaxError
 from .limits import Limits
 from .pool import RuntimeBusyError
-from .runtime import STATUSES, Broker, CompiledScript, Runtime, RunResult
+from .runtime import STATUSES, Broker, CompiledScript, RunResult, Runtime
 
 __all__ = [
     "STATUSES",

@@ -13,7 +13,7 @@ class Limits:
     memory_mb: int = 64  # address space the run may add to its worker
     output_bytes: int = 1_048_576  # size of the JSON result (characters of JSON text)
     console_entries: int = 1000  # console/sdk.log entries kept; more are counted as dropped
-    console_bytes: int = 262_144  # total characters of console messages kept
+    console_bytes: int = 262_144  # total characters of console messages (and sdk.log meta) kept
     host_calls: int = 1000  # sdk.* calls that reach the host
 
     def validate(self) -> Limits:

@@ -7,6 +7,7 @@ warm spare, so the caller that hit a timeout returns at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -55,15 +56,11 @@ class WorkerProcess:
     def kill(self) -> None:
         """SIGKILL the worker's process group and reap it."""
         self.alive = False
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self._close_pipes()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL cannot be ignored
             self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
-            pass
 
     def stop(self, timeout: float = 1.0) -> None:
         """Ask an idle worker to exit; kill it if it does not."""
@@ -77,10 +74,8 @@ class WorkerProcess:
 
     def _close_pipes(self) -> None:
         for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 pipe.close()
-            except OSError:
-                pass
 
 
 @dataclass
@@ -90,14 +85,28 @@ class _Waiter:
 
 
 class WorkerPool:
-    def __init__(self, size: int, spare: int = 1, cache_size: int = 64, max_runs: int = 5000,
-                 python: str | None = None):
+    def __init__(
+        self,
+        size: int,
+        spare: int = 1,
+        cache_size: int = 64,
+        max_runs: int = 5000,
+        python: str | None = None,
+    ):
         if size < 1:
             raise ValueError("a pool needs at least one worker")
         self.size = size
         self.spare = max(0, spare)
-        self.args = [python or sys.executable, "-I", "-m", "flask_jsscripts.runtime.worker",
-                     "--cache-size", str(cache_size), "--max-runs", str(max_runs)]
+        self.args = [
+            python or sys.executable,
+            "-I",
+            "-m",
+            "flask_jsscripts.runtime.worker",
+            "--cache-size",
+            str(cache_size),
+            "--max-runs",
+            str(max_runs),
+        ]
         self._lock = threading.Lock()
         self._idle: deque[WorkerProcess] = deque()
         self._spares: deque[WorkerProcess] = deque()
@@ -109,8 +118,10 @@ class WorkerPool:
         self._drained = threading.Condition(self._lock)
         self.replacements = 0
         # Start everything in parallel, then wait for the working set.
-        first = [threading.Thread(target=self._start_one, daemon=True)
-                 for _ in range(self.size + self.spare)]
+        first = [
+            threading.Thread(target=self._start_one, daemon=True)
+            for _ in range(self.size + self.spare)
+        ]
         with self._lock:
             self._starting += len(first)
         for t in first:

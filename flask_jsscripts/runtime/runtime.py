@@ -8,10 +8,10 @@ then the worker's process group is killed and a warm spare takes its place.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import weakref
@@ -29,7 +29,15 @@ log = logging.getLogger("flask_jsscripts.runtime")
 
 Broker = Callable[[str, list[Any]], Any]
 
-STATUSES = ("completed", "failed", "timeout", "memory", "output_limit", "host_call_limit", "crashed")
+STATUSES = (
+    "completed",
+    "failed",
+    "timeout",
+    "memory",
+    "output_limit",
+    "host_call_limit",
+    "crashed",
+)
 _LEVELS = {"debug", "info", "warn", "error"}
 
 
@@ -86,12 +94,20 @@ class _Run:
         message = entry.get("message")
         if not isinstance(message, str):
             return
-        if (self.entries >= self.limits.console_entries
-                or self.chars + len(message) > self.limits.console_bytes):
+        size = len(message)
+        if "meta" in entry:  # counted like the shim counts it (its JSON text)
+            try:
+                size += len(json.dumps(entry["meta"], ensure_ascii=False, separators=(",", ":")))
+            except (TypeError, ValueError):
+                return
+        if (
+            self.entries >= self.limits.console_entries
+            or self.chars + size > self.limits.console_bytes
+        ):
             self.dropped += 1
             return
         self.entries += 1
-        self.chars += len(message)
+        self.chars += size
         level = entry.get("level") if entry.get("level") in _LEVELS else "info"
         ts = entry.get("ts") if isinstance(entry.get("ts"), (int, float)) else time.time() * 1000
         clean = {"level": level, "message": message, "ts": ts}
@@ -126,8 +142,10 @@ class _Run:
 
 
 def _dump(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode(
-        "ascii") + b"\n"
+    return (
+        json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+        + b"\n"
+    )
 
 
 def _reply_error(code: str, message: str) -> bytes:
@@ -135,8 +153,13 @@ def _reply_error(code: str, message: str) -> bytes:
 
 
 def _error(name: str, message: str) -> dict[str, Any]:
-    return {"name": name, "message": message, "stack": f"{name}: {message}", "line": None,
-            "column": None}
+    return {
+        "name": name,
+        "message": message,
+        "stack": f"{name}: {message}",
+        "line": None,
+        "column": None,
+    }
 
 
 _SAFE_INT = 2**53
@@ -190,12 +213,14 @@ class Runtime:
         self._compiled: OrderedDict[str, CompiledScript] = OrderedDict()
         self._compile_cache_size = compile_cache_size
         self._compiled_lock = threading.Lock()
-        self.pool = WorkerPool(workers, spare=spare, cache_size=cache_size,
-                               max_runs=max_runs_per_worker, python=python)
+        self.pool = WorkerPool(
+            workers, spare=spare, cache_size=cache_size, max_runs=max_runs_per_worker, python=python
+        )
         self._closed = False
-        # interpreter exit must not leave worker processes behind
-        self._finalizer = weakref.finalize(self, self.pool.close)
-        atexit.register(self._finalizer)
+        self._owner_pid = os.getpid()
+        # Interpreter exit must not leave worker processes behind (weakref.finalize runs at
+        # exit too); a forked child must not stop its parent's workers.
+        self._finalizer = weakref.finalize(self, _close_pool, self.pool, self._owner_pid)
 
     def __enter__(self) -> Runtime:
         return self
@@ -207,8 +232,8 @@ class Runtime:
         """Stop accepting runs, let in-flight runs finish for up to ``grace`` seconds, then stop
         and reap every worker."""
         self._closed = True
-        self.pool.close(grace)
         self._finalizer.detach()
+        _close_pool(self.pool, self._owner_pid, grace)
 
     def stats(self) -> dict[str, int]:
         return self.pool.stats()
@@ -225,8 +250,11 @@ class Runtime:
         worker = self._acquire()
         try:
             worker.send({"op": "compile", "source": source})
-            frame = self._read(worker, time.monotonic() + self.compile_timeout,
-                               12 * len(source) + MAX_CONTROL_FRAME)
+            frame = self._read(
+                worker,
+                time.monotonic() + self.compile_timeout,
+                12 * len(source) + MAX_CONTROL_FRAME,
+            )
         except (ProtocolError, OSError):
             self.pool.discard(worker)
             raise ScriptSyntaxError("the sandbox worker died while compiling") from None
@@ -236,10 +264,12 @@ class Runtime:
         self.pool.release(worker)
         error = frame.get("error")
         if error:
-            raise ScriptSyntaxError(str(error.get("message")), _int(error.get("line")),
-                                    _int(error.get("column")))
-        return self._remember(CompiledScript(digest, str(frame["code"]),
-                                             bool(frame.get("transpiled"))))
+            raise ScriptSyntaxError(
+                str(error.get("message")), _int(error.get("line")), _int(error.get("column"))
+            )
+        return self._remember(
+            CompiledScript(digest, str(frame["code"]), bool(frame.get("transpiled")))
+        )
 
     def _cached(self, digest: str) -> CompiledScript | None:
         with self._compiled_lock:
@@ -300,9 +330,14 @@ class Runtime:
                 try:
                     compiled = self.compile(source)
                 except ScriptSyntaxError as exc:
-                    return RunResult("failed", error={
-                        **_error("SyntaxError", exc.message), "line": exc.line,
-                        "column": exc.column})
+                    return RunResult(
+                        "failed",
+                        error={
+                            **_error("SyntaxError", exc.message),
+                            "line": exc.line,
+                            "column": exc.column,
+                        },
+                    )
                 result = self._run_compiled(compiled, *run)
             elif result.status != "crashed":
                 self._remember(compiled)
@@ -318,9 +353,17 @@ class Runtime:
         line = worker.reader.read(deadline, max_bytes)
         return None if line is None else decode(line)
 
-    def _run_compiled(self, compiled: CompiledScript, input_json: str, context_json: str,
-                      options: str, limits: Limits, broker: Broker | None,
-                      capabilities: frozenset[str], isolation: str) -> RunResult:
+    def _run_compiled(
+        self,
+        compiled: CompiledScript,
+        input_json: str,
+        context_json: str,
+        options: str,
+        limits: Limits,
+        broker: Broker | None,
+        capabilities: frozenset[str],
+        isolation: str,
+    ) -> RunResult:
         queued = time.perf_counter()
         worker = self._acquire()
         started = time.perf_counter()
@@ -330,10 +373,18 @@ class Runtime:
         status: str
         frame: dict | None = None
         try:
-            worker.send({"op": "run", "key": compiled.key, "code": compiled.code,
-                         "isolation": isolation,
-                         "input": input_json, "context": context_json, "options": options,
-                         "limits": {"memory_mb": limits.memory_mb, "timeout": limits.timeout}})
+            worker.send(
+                {
+                    "op": "run",
+                    "key": compiled.key,
+                    "code": compiled.code,
+                    "isolation": isolation,
+                    "input": input_json,
+                    "context": context_json,
+                    "options": options,
+                    "limits": {"memory_mb": limits.memory_mb, "timeout": limits.timeout},
+                }
+            )
             while True:
                 frame = self._read(worker, deadline, max_frame)
                 if frame is None:
@@ -368,8 +419,9 @@ class Runtime:
             code = worker.proc.returncode
             self.pool.discard(worker)
             if status == "timeout":
-                error = _error("TimeoutError", f"the script ran longer than its limit of "
-                               f"{limits.timeout:g} s")
+                error = _error(
+                    "TimeoutError", f"the script ran longer than its limit of {limits.timeout:g} s"
+                )
             else:
                 how = f" (signal {-code})" if code is not None and code < 0 else ""
                 error = _error("InternalError", f"the sandbox worker died{how}")
@@ -391,17 +443,29 @@ class Runtime:
         if status != "completed" and error is None:
             error = _error("InternalError", "the run ended without a report")
         state.dropped += _int(body.get("consoleDropped")) or 0
-        return self._finish(status, body.get("value") if status == "completed" else None, error,
-                            state, metrics)
+        return self._finish(
+            status, body.get("value") if status == "completed" else None, error, state, metrics
+        )
 
     @staticmethod
-    def _finish(status: str, value: Any, error: dict | None, state: _Run,
-                metrics: dict[str, Any]) -> RunResult:
+    def _finish(
+        status: str, value: Any, error: dict | None, state: _Run, metrics: dict[str, Any]
+    ) -> RunResult:
         console = state.console
         if state.dropped:
-            console.append({"level": "warn", "ts": time.time() * 1000,
-                            "message": f"{state.dropped} console entries dropped (limit reached)"})
+            console.append(
+                {
+                    "level": "warn",
+                    "ts": time.time() * 1000,
+                    "message": f"{state.dropped} console entries dropped (limit reached)",
+                }
+            )
         return RunResult(status, value, error, console, state.logs, metrics)
+
+
+def _close_pool(pool: WorkerPool, owner_pid: int, grace: float = 0.0) -> None:
+    if os.getpid() == owner_pid:
+        pool.close(grace)
 
 
 def _int(value: Any) -> int | None:

@@ -93,8 +93,7 @@ class _Sandbox:
 
 
 class Worker:
-    def __init__(self, fd_in: int, fd_out: int, cache_size: int, max_runs: int,
-                 max_sandboxes: int):
+    def __init__(self, fd_in: int, fd_out: int, cache_size: int, max_runs: int, max_sandboxes: int):
         self.reader = FrameReader(fd_in)
         self.fd_out = fd_out
         self.sandboxes: OrderedDict[str, _Sandbox] = OrderedDict()
@@ -114,8 +113,10 @@ class Worker:
                 write_all(self.fd_out, b'{"op":"call","req":' + text.encode("ascii") + b"}\n")
                 line = self.reader.read(None)
                 return line.decode("ascii") if line else '{"fatal":"crashed","error":{}}'
-            write_all(self.fd_out, b'{"op":"' + kind.encode("ascii") + b'","entry":'
-                      + text.encode("ascii") + b"}\n")
+            write_all(
+                self.fd_out,
+                b'{"op":"' + kind.encode("ascii") + b'","entry":' + text.encode("ascii") + b"}\n",
+            )
             return ""
         except BaseException:  # noqa: BLE001 - anything at all becomes a value for the shim
             return '{"error":{"code":"BRIDGE_ERROR","message":"the host could not be reached"}}'
@@ -161,8 +162,12 @@ class Worker:
                     line = getattr(exc, "line", None) or error.get("line")
                     column = getattr(exc, "column", None)
                     message = getattr(exc, "message", None) or str(exc)
-                    self.send({"op": "compiled", "error": {
-                        "message": message, "line": line, "column": column}})
+                    self.send(
+                        {
+                            "op": "compiled",
+                            "error": {"message": message, "line": line, "column": column},
+                        }
+                    )
                     return
                 after = self._syntax_error(code)
                 if after is not None:
@@ -170,8 +175,16 @@ class Worker:
                     return
                 self.send({"op": "compiled", "code": code, "transpiled": True})
             except MemoryError:
-                self.send({"op": "compiled", "error": {
-                    "message": "out of memory while compiling", "line": None, "column": None}})
+                self.send(
+                    {
+                        "op": "compiled",
+                        "error": {
+                            "message": "out of memory while compiling",
+                            "line": None,
+                            "column": None,
+                        },
+                    }
+                )
 
     def _syntax_error(self, code: str) -> dict[str, Any] | None:
         if self.syntax_ctx is None:
@@ -210,31 +223,65 @@ class Worker:
         vm_before, rss_before = _statm()
         memory_failure = False
         try:
-            with _address_space_limit(limits["memory_mb"], vm_before), \
-                    _cpu_limit(limits["timeout"]):
+            with (
+                _address_space_limit(limits["memory_mb"], vm_before),
+                _cpu_limit(limits["timeout"]),
+            ):
                 box = self.sandbox(isolation)
                 if box.ensure(key, code):
                     cache = "hit"
                 body = box.run_fn(key, frame["input"], frame["context"], frame["options"])
         except _LoadError as exc:
-            body = json.dumps({"status": "failed", "phase": "load", "hostCalls": 0,
-                               "consoleDropped": 0,
-                               "error": {**exc.error, "name": "SyntaxError", "column": None}})
+            body = json.dumps(
+                {
+                    "status": "failed",
+                    "phase": "load",
+                    "hostCalls": 0,
+                    "consoleDropped": 0,
+                    "error": {**exc.error, "name": "SyntaxError", "column": None},
+                }
+            )
         except MemoryError:
             memory_failure = True
-            body = json.dumps({"status": "memory", "hostCalls": 0, "consoleDropped": 0, "error": {
-                "name": "RangeError", "message": "memory limit exceeded", "stack": "",
-                "line": None, "column": None}})
+            body = json.dumps(
+                {
+                    "status": "memory",
+                    "hostCalls": 0,
+                    "consoleDropped": 0,
+                    "error": {
+                        "name": "RangeError",
+                        "message": "memory limit exceeded",
+                        "stack": "",
+                        "line": None,
+                        "column": None,
+                    },
+                }
+            )
         except Exception as exc:  # noqa: BLE001 - pyduktape2 errors: report, then retire
             memory_failure = True
-            body = json.dumps({"status": "crashed", "hostCalls": 0, "consoleDropped": 0, "error": {
-                "name": "InternalError", "message": type(exc).__name__, "stack": "",
-                "line": None, "column": None}})
+            body = json.dumps(
+                {
+                    "status": "crashed",
+                    "hostCalls": 0,
+                    "consoleDropped": 0,
+                    "error": {
+                        "name": "InternalError",
+                        "message": type(exc).__name__,
+                        "stack": "",
+                        "line": None,
+                        "column": None,
+                    },
+                }
+            )
         _, rss_after = _statm()
         status_memory = body.startswith('{"status":"memory"')
         grew = rss_after - self.baseline_rss
-        retire = (memory_failure or status_memory or self.runs >= self.max_runs
-                  or grew > 4 * limits["memory_mb"] * MB)
+        retire = (
+            memory_failure
+            or status_memory
+            or self.runs >= self.max_runs
+            or grew > 4 * limits["memory_mb"] * MB
+        )
         if status_memory or rss_after - rss_before > limits["memory_mb"] * MB // 2:
             _libc.malloc_trim(0)  # give freed arenas back so the next run's limit is honest
         metrics = {
@@ -242,9 +289,16 @@ class Worker:
             "worker_ms": round((time.perf_counter() - started) * 1000, 3),
             "cache": cache,
         }
-        write_all(self.fd_out, b'{"op":"result","retire":' + (b"true" if retire else b"false")
-                  + b',"metrics":' + encode(metrics)[:-1] + b',"body":'
-                  + body.encode("ascii") + b"}\n")
+        write_all(
+            self.fd_out,
+            b'{"op":"result","retire":'
+            + (b"true" if retire else b"false")
+            + b',"metrics":'
+            + encode(metrics)[:-1]
+            + b',"body":'
+            + body.encode("ascii")
+            + b"}\n",
+        )
         return retire
 
 

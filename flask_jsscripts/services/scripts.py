@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +33,9 @@ from ..models import (
     ScriptVersion,
     utcnow,
 )
-from ..runtime import CompiledScript, Runtime
+from ..runtime import CompiledScript, Runtime, ScriptSyntaxError
 from .errors import NotFound, ValidationError
-from .validation import ScriptInput, Validated, validate_script
+from .validation import ScriptInput, Validated, path_shape, validate_script
 
 
 @dataclass
@@ -55,8 +57,15 @@ class SaveResult:
     warnings: list[str]
 
 
+def plausible_id(value: Any) -> bool:
+    """Ids are UUID strings: anything else is unknown without asking the database. A lone
+    surrogate or NUL in an id used to reach the driver and raise a raw encoding/DB error
+    instead of NotFound (found by tests/test_services_fuzz.py)."""
+    return isinstance(value, str) and 0 < len(value) <= 36 and value.isascii() and "\x00" not in value
+
+
 def get_script(session: Session, script_id: Any) -> Script:
-    script = tenancy.get(session, Script, script_id) if isinstance(script_id, str) else None
+    script = tenancy.get(session, Script, script_id) if plausible_id(script_id) else None
     if script is None:
         raise NotFound("script not found")
     return script
@@ -111,16 +120,17 @@ def _check_unique(session: Session, data: ScriptInput, script_id: str | None) ->
     if clash is not None and clash != script_id:
         errors["name"] = ["another script already has this name"]
     if data.type == "http":
-        taken = session.scalars(
-            select(HttpEndpoint.script_id).where(HttpEndpoint.path == data.http_path)
-        ).first()
-        if taken is not None and taken != script_id:
-            errors["http_path"] = ["another script already answers this path"]
+        # /orders/{id} and /orders/{oid} answer the same requests: compare shapes, not text
+        shape = path_shape(data.http_path)
+        for path, owner in session.execute(select(HttpEndpoint.path, HttpEndpoint.script_id)):
+            if owner != script_id and path_shape(path) == shape:
+                errors["http_path"] = [f"another script already answers this path ({path})"]
+                break
     if errors:
         raise ValidationError(errors)
 
 
-def _apply(session: Session, script: Script, v: Validated) -> None:
+def apply_fields(session: Session, script: Script, v: Validated) -> None:
     """Copy the validated fields and the trigger rows of the script's type."""
     data = v.data
     script.name = data.name
@@ -203,7 +213,7 @@ def create_script(
     _check_unique(session, v.data, None)
     script = Script(tenant_id=tenancy.require_tenant(), created_by=actor, updated_by=actor)
     session.add(script)
-    _apply(session, script, v)
+    apply_fields(session, script, v)
     version = _new_version(script, v.data.source, v.compiled, actor, v.data.note or "created")
     _commit(session)
     return SaveResult(script, version, v.warnings)
@@ -222,7 +232,7 @@ def update_script(
     script = get_script(session, script_id)
     v = validate_script(data, config=config, runtime=runtime)
     _check_unique(session, v.data, script.id)
-    _apply(session, script, v)
+    apply_fields(session, script, v)
     script.updated_by = actor
     script.updated_at = utcnow()
     version = None
@@ -293,7 +303,14 @@ def rollback(
     old = get_version(session, script_id, number)
     if old.number == script.current_version:
         raise ValidationError({"version": [f"version {number} is already the current one"]})
-    compiled = runtime.compile(old.source) if runtime is not None and not old.compiled else None
+    try:
+        compiled = runtime.compile(old.source) if runtime is not None and not old.compiled else None
+    except ScriptSyntaxError as exc:  # e.g. a version saved before an engine change
+        raise ValidationError(
+            {"version": [f"version {number} does not compile any more: {exc}"]},
+            line=exc.line,
+            column=exc.column,
+        ) from None
     version = _new_version(
         script, old.source, compiled, actor, note or f"rollback to version {number}"
     )
@@ -320,16 +337,43 @@ def diff_versions(session: Session, script_id: str, a: int, b: int, context: int
     )
 
 
+_compiled_cache: OrderedDict[tuple[str | None, str, int], CompiledScript] = OrderedDict()
+_compiled_lock = threading.Lock()
+COMPILED_CACHE_SIZE = 2048
+
+
 def compiled_version(
-    session: Session, script: Script, runtime: Runtime, number: int | None = None
-) -> tuple[ScriptVersion, CompiledScript]:
-    """The version to run and its compiled form, compiling (and storing it) only once."""
-    version = get_version(session, script.id, number or script.current_version)
+    session: Session, script_id: str, number: int, runtime: Runtime
+) -> CompiledScript:
+    """The compiled form of a version, compiling (and storing it) only once. Versions are
+    immutable, so it is also kept in a process-wide cache keyed by (script id, number); the
+    caller has already fetched the script in its tenant scope."""
+    # The tenant is part of the key: keyed by (script id, number) alone, a cache hit skipped
+    # the tenant-scoped query and handed another tenant's compiled code to any caller that
+    # knew the id (found by tests/test_services_isolation.py).
+    key = (tenancy.current_tenant(), script_id, number)
+    with _compiled_lock:
+        cached = _compiled_cache.get(key)
+        if cached is not None:
+            _compiled_cache.move_to_end(key)
+            return cached
+    version = session.scalars(
+        select(ScriptVersion).where(
+            ScriptVersion.script_id == script_id, ScriptVersion.number == number
+        )
+    ).first()
+    if version is None:
+        raise NotFound(f"version {number} not found")
     if version.compiled is not None and version.compile_hash:
-        return version, CompiledScript(
+        compiled = CompiledScript(
             version.compile_hash, version.compiled, version.compiled != version.source
         )
-    compiled = runtime.compile(version.source)
-    version.compiled, version.compile_hash = compiled.code, compiled.source_hash
-    session.commit()
-    return version, compiled
+    else:
+        compiled = runtime.compile(version.source)
+        version.compiled, version.compile_hash = compiled.code, compiled.source_hash
+        session.commit()
+    with _compiled_lock:
+        _compiled_cache[key] = compiled
+        while len(_compiled_cache) > COMPILED_CACHE_SIZE:
+            _compiled_cache.popitem(last=False)
+    return compiled

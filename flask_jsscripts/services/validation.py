@@ -3,6 +3,7 @@ collected per field (a form shows them all at once), nothing that can raise a 50
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -189,6 +190,51 @@ def _check_str_fields(data: ScriptInput, errors: _Errors) -> None:
         errors.add("limits", "must be an object")
     if data.event_filter is not None and not isinstance(data.event_filter, dict):
         errors.add("event_filter", "must be an object")
+    # Text the database cannot store must be refused here: PostgreSQL rejects NUL in text
+    # columns and neither backend's driver can encode a lone surrogate, so both surfaced as raw
+    # DB/driver errors (a 500) instead of a field error (found by tests/test_services_fuzz.py).
+    for name in _TEXT_FIELDS:
+        values = getattr(data, name)
+        for value in values if isinstance(values, list) else [values]:
+            message = _unstorable(value)
+            if message:
+                errors.add(name, message)
+                break
+    if isinstance(data.event_filter, dict):
+        _check_filter(data.event_filter, errors)
+
+
+_TEXT_FIELDS = (
+    "name", "source", "type", "status", "description", "cron", "timezone", "http_path",
+    "http_auth", "note", "tags", "http_methods", "event_types",
+)
+MAX_FILTER_BYTES = 64 * 1024
+
+
+def _unstorable(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    if "\x00" in value:
+        return "must not contain NUL characters"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text (it contains a lone surrogate)"
+    return None
+
+
+def _check_filter(value: dict[str, Any], errors: _Errors) -> None:
+    """Plain, bounded JSON: NaN, non-JSON values or very deep nesting used to reach the JSON
+    column and fail at flush (PostgreSQL rejects NaN; json.dumps raises RecursionError)."""
+    try:
+        encoded = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        errors.add("event_filter", "must be plain JSON (no NaN or Infinity)")
+        return
+    if len(encoded.encode("utf-8", "surrogatepass")) > MAX_FILTER_BYTES:
+        errors.add("event_filter", f"at most {MAX_FILTER_BYTES} bytes")
+    elif "\\u0000" in encoded or _unstorable(encoded):
+        errors.add("event_filter", "must not contain NUL characters or lone surrogates")
 
 
 def _clean_tags(tags: list[str], errors: _Errors) -> list[str]:
@@ -250,8 +296,10 @@ def next_cron_runs(
         raise ValueError("a cron expression has 5 fields: minute hour day month weekday")
     try:
         zone = ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {timezone!r}") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        # OSError: ZoneInfo("America") is a directory, an over-long key is "File name too
+        # long"; both escaped as raw errors (found by tests/test_services_fuzz.py)
+        raise ValueError(f"unknown time zone {timezone[:100]!r}") from None
     start = (after or utcnow()).astimezone(zone)
     try:
         it = croniter(expression, start)
@@ -275,6 +323,11 @@ def _check_schedule(data: ScriptInput, errors: _Errors) -> list[datetime]:
     if not runs:
         errors.add("cron", "the expression never fires")
     return runs
+
+
+def path_shape(path: str) -> str:
+    """The path with every {parameter} made anonymous: two paths of one shape collide."""
+    return re.sub(r"\{[^/]*\}", "{}", normalise_http_path(path))
 
 
 def normalise_http_path(path: str) -> str:

@@ -112,25 +112,33 @@
     if (!run) {
       return;
     }
-    if (run.consoleCount >= run.limits.consoleEntries ||
-        run.consoleBytes + message.length > run.limits.consoleBytes) {
+    if (run.consoleCount >= run.limits.consoleEntries) {
+      run.consoleDropped += 1;
+      return;
+    }
+    // The meta of sdk.log counts towards the byte cap like the message does: otherwise one
+    // big object logged a thousand times would pile up gigabytes in the host process.
+    var metaText;
+    if (meta !== undefined) {
+      try {
+        metaText = stringify(meta);
+      } catch (e) {
+        meta = safeString(meta);
+        metaText = stringify(meta);
+      }
+    }
+    var size = message.length + (metaText === undefined ? 0 : metaText.length);
+    if (run.consoleBytes + size > run.limits.consoleBytes) {
       run.consoleDropped += 1;
       return;
     }
     run.consoleCount += 1;
-    run.consoleBytes += message.length;
+    run.consoleBytes += size;
     var entry = {level: level, message: message, ts: now()};
-    if (meta !== undefined) {
+    if (metaText !== undefined) {
       entry.meta = meta;
     }
-    var text;
-    try {
-      text = asciiJson(entry);
-    } catch (e) {
-      entry.meta = safeString(meta);
-      text = asciiJson(entry);
-    }
-    bridge(channel, text);
+    bridge(channel, asciiJson(entry));
   }
 
   function makeConsole() {
@@ -383,17 +391,25 @@
     return out;
   }
 
+  // An error is reported, stored and shown: a multi-megabyte message (or name) would end the
+  // run as "memory" while it is escaped, or bloat the execution record; keep its head.
+  var MAX_MESSAGE = 10000;
+  function clip(text, max) {
+    return text.length > max ? callMethod(slice, text, 0, max) + '... [' + (text.length - max) +
+      ' more characters]' : text;
+  }
+
   function describeError(err) {
     var name = 'Error';
     var message;
     var code;
     if (err === null || err === undefined || typeof err !== 'object') {
       name = 'Error';
-      message = 'uncaught ' + (typeof err === 'symbol' ? 'symbol' : 'value') + ': ' + safeString(err);
+      message = 'uncaught ' + (typeof err === 'symbol' ? 'symbol' : 'value') + ': ' + clip(safeString(err), MAX_MESSAGE);
       return {name: name, message: message, stack: name + ': ' + message, line: null, column: null};
     }
-    try { name = safeString(err.name) || 'Error'; } catch (e) { name = 'Error'; }
-    try { message = safeString(err.message); } catch (e) { message = safeString(err); }
+    try { name = clip(safeString(err.name), 200) || 'Error'; } catch (e) { name = 'Error'; }
+    try { message = clip(safeString(err.message), MAX_MESSAGE); } catch (e) { message = clip(safeString(err), MAX_MESSAGE); }
     try { code = err.code; } catch (e) { code = undefined; }
     var frames = cleanStack(err);
     var result = {

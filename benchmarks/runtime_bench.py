@@ -75,7 +75,7 @@ def main() -> None:
         rows.append(row("Runtime.run warm (cached)", timed(warm, args.runs)))
 
         def cold(i):
-            res = rt.run(f"function main(ctx) {{ return {{ok: true, n: {i}}}; }}")
+            res = rt.run(f"function main(ctx) {{ return {{ok: true, n: {i + 10**6}}}; }}")
             assert res.status == "completed" and res.metrics["cache"] == "miss"
 
         rows.append(row("Runtime.run cold (new source)", timed(cold, args.runs)))

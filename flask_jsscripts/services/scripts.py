@@ -61,7 +61,9 @@ def plausible_id(value: Any) -> bool:
     """Ids are UUID strings: anything else is unknown without asking the database. A lone
     surrogate or NUL in an id used to reach the driver and raise a raw encoding/DB error
     instead of NotFound (found by tests/test_services_fuzz.py)."""
-    return isinstance(value, str) and 0 < len(value) <= 36 and value.isascii() and "\x00" not in value
+    return (
+        isinstance(value, str) and 0 < len(value) <= 36 and value.isascii() and "\x00" not in value
+    )
 
 
 def get_script(session: Session, script_id: Any) -> Script:

@@ -205,8 +205,19 @@ def _check_str_fields(data: ScriptInput, errors: _Errors) -> None:
 
 
 _TEXT_FIELDS = (
-    "name", "source", "type", "status", "description", "cron", "timezone", "http_path",
-    "http_auth", "note", "tags", "http_methods", "event_types",
+    "name",
+    "source",
+    "type",
+    "status",
+    "description",
+    "cron",
+    "timezone",
+    "http_path",
+    "http_auth",
+    "note",
+    "tags",
+    "http_methods",
+    "event_types",
 )
 MAX_FILTER_BYTES = 64 * 1024
 
@@ -313,6 +324,11 @@ def _check_schedule(data: ScriptInput, errors: _Errors) -> list[datetime]:
     data.timezone = data.timezone.strip() or "UTC"
     if not data.cron:
         errors.add("cron", "a scheduled script needs a cron expression")
+        return []
+    if len(data.cron) > 120:
+        # the column is String(120): a long list ("0,1,...,59 * * * *") is a valid expression
+        # that PostgreSQL refused with a raw DataError at commit
+        errors.add("cron", "at most 120 characters")
         return []
     try:
         runs = next_cron_runs(data.cron, data.timezone)

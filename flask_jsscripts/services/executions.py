@@ -5,13 +5,15 @@ is found by the reaper. Old rows are pruned after ``JSSCRIPTS_RETENTION_DAYS``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from .. import tenancy
@@ -114,14 +116,14 @@ def _start(
             {"input": [f"the input exceeds {config['JSSCRIPTS_MAX_INPUT_BYTES']} bytes"]}
         )
     now = utcnow()
-    script, for_script, for_tenant = _lock_script(session, script_id, now)
+    script = _lock_script(session, script_id, now)
     if script.status in ("archived", "disabled"):
         raise RunRefused(f"the script is {script.status}", "inactive")
     if trigger in AUTOMATIC_TRIGGERS and script.status != "active":
         raise RunRefused(
             f"the script is {script.status}: only active scripts run on {trigger}", "inactive"
         )
-    _check_concurrency(script, for_script, for_tenant, config)
+    _check_concurrency(script, script.for_script, script.for_tenant, config)
     limits = effective_limits(script.limits, config)
     execution = Execution(
         tenant_id=script.tenant_id,
@@ -209,30 +211,47 @@ def _check_js_input(value: Any) -> None:
             stack.extend((v, depth + 1) for v in item)
 
 
-def _lock_script(session: Session, script_id: str, now: datetime) -> tuple[Script, int, int]:
+@functools.cache
+def _lock_statement() -> Any:
+    """Built once: constructing a statement costs more than running it on a hot path."""
+    active = (Execution.status.in_(ACTIVE), Execution.deadline_at > bindparam("now"))
+    for_script = (
+        select(func.count()).where(Execution.script_id == Script.id, *active).scalar_subquery()
+    )
+    for_tenant = select(func.count()).where(*active).scalar_subquery()
+    # Plain columns, not the entity: a run start needs no ORM object (cheaper, and nothing in
+    # the identity map to expire and reload later).
+    return (
+        select(
+            Script.id,
+            Script.tenant_id,
+            Script.name,
+            Script.status,
+            Script.limits,
+            Script.current_version,
+            for_script.label("for_script"),
+            for_tenant.label("for_tenant"),
+        )
+        .where(Script.id == bindparam("script_id"))
+        .with_for_update(of=Script)
+    )
+
+
+def _lock_script(session: Session, script_id: str, now: datetime) -> Any:
     """The script, locked (FOR UPDATE serialises concurrent starts of one script on
     PostgreSQL, so its cap is exact), with the runs in progress of the script and of the
     tenant, in one round trip. Rows past their deadline do not count: their process died
     and the reaper will close them."""
     if not plausible_id(script_id):  # see scripts.plausible_id
         raise NotFound("script not found")
-    active = (Execution.status.in_(ACTIVE), Execution.deadline_at > now)
-    for_script = (
-        select(func.count()).where(Execution.script_id == Script.id, *active).scalar_subquery()
-    )
-    for_tenant = select(func.count()).where(*active).scalar_subquery()
-    row = session.execute(
-        select(Script, for_script, for_tenant)
-        .where(Script.id == script_id)
-        .with_for_update(of=Script)
-    ).first()
+    row = session.execute(_lock_statement(), {"script_id": script_id, "now": now}).first()
     if row is None:
         raise NotFound("script not found")
-    return row[0], row[1], row[2]
+    return row
 
 
 def _check_concurrency(
-    script: Script, for_script: int, for_tenant: int, config: Mapping[str, Any]
+    script: Any, for_script: int, for_tenant: int, config: Mapping[str, Any]
 ) -> None:
     per_script = script.limits.get(
         "concurrency", config["JSSCRIPTS_DEFAULT_CONCURRENCY_PER_SCRIPT"]
@@ -342,15 +361,44 @@ def _failure(
     )
 
 
+_OUTCOME_COLUMNS = (
+    "status",
+    "end_reason",
+    "output",
+    "error",
+    "console",
+    "logs",
+    "metrics",
+    "finished_at",
+)
+
+
+@functools.cache
+def _record_statement() -> Any:
+    return (
+        update(Execution)
+        .where(Execution.id == bindparam("execution_id"))
+        .values({name: bindparam(f"new_{name}") for name in _OUTCOME_COLUMNS})
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _record(session: Session, execution: Execution, result: RunResult) -> Execution:
-    execution.status = STATUS_OF_END[result.status]
-    execution.end_reason = result.status
-    execution.output = result.value if result.status == "completed" else None
-    execution.error = result.error
-    execution.console = result.console
-    execution.logs = result.logs
-    execution.metrics = result.metrics
-    execution.finished_at = utcnow()
+    """Write the outcome with one UPDATE (the row was expired by the start's commit: changing
+    it through the ORM would first reload it). The returned row reloads on first access."""
+    outcome = {
+        "status": STATUS_OF_END[result.status],
+        "end_reason": result.status,
+        "output": result.value if result.status == "completed" else None,
+        "error": result.error,
+        "console": result.console,
+        "logs": result.logs,
+        "metrics": result.metrics,
+        "finished_at": utcnow(),
+    }
+    params = {f"new_{name}": value for name, value in outcome.items()}
+    params["execution_id"] = sa_inspect(execution).identity[0]
+    session.execute(_record_statement(), params)
     session.commit()
     return execution
 

@@ -1,67 +1,101 @@
-"""The example host application.
+"""The example host admin: ``create_app`` wires the host's extensions and mounts flask-jsscripts.
 
-For now it is a one-page playground for the sandboxed runtime: type a script, run it, see the
-result, console and error. It grows into a full host admin (login, tenants, roles) that mounts
-the extension as the UI work lands.
+Run it with ``./dev example`` (migrations, demo data, server), or by hand:
+
+    flask --app example_app.app:create_app db upgrade heads
+    flask --app example_app.app:create_app seed
+    flask --app example_app.app:create_app run
 """
 
 from __future__ import annotations
 
-import json
-import threading
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
 
-from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, request, session
+from sqlalchemy import event
 
-from flask_jsscripts.runtime import Limits, Runtime
+from . import integration  # noqa: F401 - registers the tenant loader, checker, host functions
+from .extensions import babel, csrf, db, jsscripts, login_manager, migrate
+from .models import User
 
-SAMPLE = """// Modern JavaScript works: it is transpiled once, then cached.
-const greet = (name) => `Hello, ${name}!`;
-
-function main(ctx) {
-  const {name = "world"} = ctx.input || {};
-  console.log("running with", ctx.input);
-  return {greeting: greet(name), squares: [1, 2, 3].map((n) => n ** 2)};
-}
-"""
-
-_runtime: Runtime | None = None
-_runtime_lock = threading.Lock()
+HERE = Path(__file__).resolve().parent
+LANGUAGES = {"en": "English", "ru": "Русский", "uz": "Oʻzbekcha"}
+LANG_COOKIE = "lang"
 
 
-def runtime() -> Runtime:
-    """One worker pool per web process, started on first use."""
-    global _runtime
-    with _runtime_lock:
-        if _runtime is None:
-            _runtime = Runtime(workers=2)
-        return _runtime
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """``config`` overrides everything; ``INSTANCE_PATH`` in it moves the instance folder
+    (where the SQLite database lives by default)."""
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get(
+        "EXAMPLE_INSTANCE_PATH", str(HERE / "instance")
+    )
+    app = Flask(__name__, instance_path=str(Path(instance_path).resolve()))
+    os.makedirs(app.instance_path, exist_ok=True)
+    database = Path(app.instance_path) / "example.db"
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("SECRET_KEY", "example-dev-only-change-me"),
+        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or f"sqlite:///{database}",
+        LANGUAGES=LANGUAGES,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_DEFAULT_TIMEZONE="UTC",
+        # The extension's UI lives inside this admin, in this admin's layout.
+        JSSCRIPTS_URL_PREFIX="/admin/scripts",
+        JSSCRIPTS_BASE_TEMPLATE="base.html",
+        JSSCRIPTS_POOL_SIZE=int(os.environ.get("JSSCRIPTS_POOL_SIZE", "2")),
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.config.update(config)
 
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=str(HERE / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "admin.login"
+    login_manager.login_message_category = "info"
+    jsscripts.init_app(app, db=db)  # adds its Alembic branch and mounts its blueprint
 
-def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__)
-    app.config.update(SECRET_KEY="example-only-change-me", **(config or {}))
-    CSRFProtect(app)
+    from .seed import seed_command
+    from .views import bp
 
-    @app.route("/", methods=["GET", "POST"])
-    def playground():
-        source = request.form.get("source", SAMPLE)
-        raw_input = request.form.get("input", '{"name": "Acme"}')
-        result, error = None, None
-        if request.method == "POST":
-            try:
-                data = json.loads(raw_input) if raw_input.strip() else None
-            except ValueError as exc:
-                error = f"Input is not valid JSON: {exc}"
-            else:
-                result = runtime().run(source, input=data, limits=Limits(timeout=5.0))
-        return render_template(
-            "index.html",
-            source=source,
-            input=raw_input,
-            result=result,
-            error=error,
-            dumps=lambda v: json.dumps(v, indent=2, ensure_ascii=False),
-        )
-
+    app.register_blueprint(bp)
+    app.cli.add_command(seed_command)
     return app
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys for the cascades; WAL + synchronous=NORMAL because every run commits twice
+    (README, Migrations)."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def select_locale() -> str | None:
+    """The language the switcher stored (session, else cookie), else the browser's choice."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    for chosen in (session.get(LANG_COOKIE), request.cookies.get(LANG_COOKIE)):
+        if chosen in languages:
+            return chosen
+    return request.accept_languages.best_match(list(languages)) or "en"
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    try:
+        return db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None

@@ -21,6 +21,8 @@ DEFAULTS: dict[str, Any] = {
     "JSSCRIPTS_URL_PREFIX": "/scripts",
     # Layout the UI pages extend; the host may point it at its own base template.
     "JSSCRIPTS_BASE_TEMPLATE": "jsscripts/layout.html",
+    # Load the vendored htmx on the extension's pages; False when the host layout loads its own.
+    "JSSCRIPTS_INCLUDE_HTMX": True,
     # Prefix under which HTTP-triggered scripts answer requests.
     "JSSCRIPTS_ENDPOINT_PREFIX": "/api/scripts",
     # Trigger kind switch: manual runs (Run button, Python API).
@@ -165,6 +167,7 @@ RULES: dict[str, Check] = {
     "JSSCRIPTS_ENABLED": _bool,
     "JSSCRIPTS_URL_PREFIX": _url_prefix,
     "JSSCRIPTS_BASE_TEMPLATE": _template,
+    "JSSCRIPTS_INCLUDE_HTMX": _bool,
     "JSSCRIPTS_ENDPOINT_PREFIX": _url_prefix,
     "JSSCRIPTS_ENABLE_MANUAL": _bool,
     "JSSCRIPTS_ENABLE_CRON": _bool,

@@ -179,8 +179,12 @@ class JSScripts:
             )
 
     def _register_blueprint(self, app: Flask) -> None:
-        """HOOK: the web UI blueprint is registered here once it exists (not yet)."""
-        return None
+        """Mount the admin UI under ``JSSCRIPTS_URL_PREFIX`` (nothing when switched off)."""
+        if not app.config["JSSCRIPTS_ENABLED"]:
+            return
+        from .web import create_blueprint
+
+        app.register_blueprint(create_blueprint(), url_prefix=app.config["JSSCRIPTS_URL_PREFIX"])
 
     # --- host hooks ----------------------------------------------------------------------
 

@@ -93,8 +93,9 @@ def app_factory(database_url):
     """Build host apps (Flask + SQLAlchemy + JSScripts) on the fresh database."""
     made: list[tuple[Flask, SQLAlchemy]] = []
 
-    def make(*, with_extension: bool = True, config: dict | None = None,
-             ext: JSScripts | None = None):
+    def make(
+        *, with_extension: bool = True, config: dict | None = None, ext: JSScripts | None = None
+    ):
         app = Flask(f"host_{len(made)}")
         app.config.update(
             SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="test", TESTING=True, **(config or {})

@@ -43,6 +43,14 @@ def _expected_files() -> dict[str, Path]:
             expected[f"flask_jsscripts/{path.relative_to(package).as_posix()}"] = path
     for path in (ROOT / "migrations" / "versions").glob("*.py"):
         expected[f"flask_jsscripts/_migrations/versions/{path.name}"] = path
+    for path in (ROOT / "static" / "monaco").rglob("*"):
+        if path.is_file():
+            rel = path.relative_to(ROOT / "static" / "monaco").as_posix()
+            expected[f"flask_jsscripts/_monaco/{rel}"] = path
+    for path in (ROOT / "translations").rglob("*"):
+        if path.suffix in (".po", ".mo", ".pot"):
+            rel = path.relative_to(ROOT / "translations").as_posix()
+            expected[f"flask_jsscripts/translations/{rel}"] = path
     return expected
 
 
@@ -71,6 +79,17 @@ def test_wheel_has_the_sandbox_assets_and_their_licences(wheel: Path) -> None:
     ):
         assert f"flask_jsscripts/runtime/js/{asset}" in names
     assert any(n.startswith("flask_jsscripts/_migrations/versions/") for n in names)
+    for asset in (
+        "_monaco/vs/loader.js",
+        "_monaco/vs/editor/editor.main.js",
+        "_monaco/vs/language/typescript/tsWorker.js",
+        "_monaco/LICENSE",
+        "static/jsscripts/vendor/htmx.min.js",
+        "static/jsscripts/editor.js",
+        "static/jsscripts/sdk.d.ts",
+        "templates/jsscripts/layout.html",
+    ):
+        assert f"flask_jsscripts/{asset}" in names, asset
 
 
 def test_installed_wheel_finds_its_files(wheel: Path, tmp_path: Path) -> None:
@@ -97,7 +116,9 @@ def test_installed_wheel_finds_its_files(wheel: Path, tmp_path: Path) -> None:
         "assert flask_jsscripts.__file__.startswith(sys.argv[1]), flask_jsscripts.__file__;"
         "assert 'Object.freeze' in w._js('shim.js') and w._js('polyfills.js');"
         "from flask_jsscripts.migrations import versions_path;"
-        "p = versions_path(); assert p.startswith(sys.argv[1]), p; print(p)"
+        "p = versions_path(); assert p.startswith(sys.argv[1]), p;"
+        "from flask_jsscripts.web.assets import monaco_dir;"
+        "m = str(monaco_dir()); assert m.startswith(sys.argv[1]), m"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe, str(target)], capture_output=True, text=True, cwd=tmp_path

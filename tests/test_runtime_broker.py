@@ -209,3 +209,22 @@ def test_sdk_log_goes_to_logs_not_console(rt):
         ("error", "bad", None),
     ]
     assert [e["message"] for e in r.console] == ["c"]
+
+
+def test_deeply_nested_values_are_refused_cleanly(rt):
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested too deeply"):
+        rt.run("1", input=deep)
+
+    class Deep:
+        capabilities = ["deep"]
+
+        def __call__(self, name, args):
+            return deep
+
+    res = rt.run(
+        "function main() { try { sdk.deep() } catch (e) { return e.code } }", broker=Deep()
+    )
+    assert res.value == "HOST_ERROR"

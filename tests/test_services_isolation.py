@@ -45,7 +45,8 @@ TYPES = {
 # have happened (a globex row executed from acme) changes globex's KV and shows in the snapshot.
 SOURCE = (
     "function main(ctx) {\n"
-    "  if (ctx.input && ctx.input.op === 'secret') sdk.kv.set('shared', ctx.tenant.id + '-secret');\n"
+    "  if (ctx.input && ctx.input.op === 'secret')\n"
+    "    sdk.kv.set('shared', ctx.tenant.id + '-secret');\n"
     "  return {n: sdk.kv.incr('n'), tenant: ctx.tenant.id};\n"
     "}\n"
 )
@@ -222,7 +223,9 @@ NO_ID = {
     "scripts.list_scripts": "test_lists_never_return_the_other_tenants_rows",
     "scripts.create_script": "test_create_in_acme_cannot_touch_globex",
     "transfer.import_scripts": "test_import_in_acme_cannot_touch_globex",
-    "executions.reap_stale": "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it",
+    "executions.reap_stale": (
+        "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it"
+    ),
     "executions.prune": "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it",
 }
 # Public classes built with ids by the services themselves (never from request data).

@@ -40,7 +40,7 @@ def _js_int(text: str) -> int:
 def decode(line: bytes) -> dict[str, Any]:
     try:
         frame = json.loads(line, parse_int=_js_int)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProtocolError(f"malformed frame: {exc}") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("op"), str):
         raise ProtocolError("frame without an op")

@@ -98,7 +98,7 @@ class _Run:
         if "meta" in entry:  # counted like the shim counts it (its JSON text)
             try:
                 size += len(json.dumps(entry["meta"], ensure_ascii=False, separators=(",", ":")))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, RecursionError):
                 return
         if (
             self.entries >= self.limits.console_entries
@@ -136,7 +136,7 @@ class _Run:
             return _reply_error("HOST_ERROR", f"sdk.{name} failed")
         try:
             return _dump({"value": _as_js_numbers(value)})
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             log.error("sdk.%s returned a value that is not JSON", name)
             return _reply_error("HOST_ERROR", f"sdk.{name} returned a value that is not JSON")
 
@@ -189,6 +189,8 @@ def _to_json_text(value: Any, what: str) -> str:
         return json.dumps(_as_js_numbers(value), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be JSON-compatible: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{what} is nested too deeply") from None
 
 
 class Runtime:

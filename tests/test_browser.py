@@ -1,0 +1,274 @@
+"""The admin UI in a real browser: Debian's Chromium driven by Playwright, against the example
+host admin served by a real `flask run` process (migrated and seeded like `./dev example`).
+
+Screenshots of every page, at desktop width and at 375 px, go to `test-results/screenshots/`.
+Without /usr/bin/chromium the module is skipped, except under CI=true, where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "test-results" / "screenshots"
+PASSWORD = "demo"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("flask_login")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The example admin on a free loopback port, with its own instance folder."""
+    instance = tmp_path_factory.mktemp("instance")
+    env = {
+        **os.environ,
+        "EXAMPLE_INSTANCE_PATH": str(instance),
+        "FLASK_APP": "example_app.app:create_app",
+        "PYTHONUNBUFFERED": "1",
+    }
+    flask = [sys.executable, "-m", "flask"]
+    for step in (["db", "upgrade", "heads"], ["seed"]):
+        subprocess.run(flask + step, cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = open(instance / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        flask + ["run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError((instance / "server.log").read_text()) from None
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if SHOTS.exists():
+        shutil.rmtree(SHOTS)
+    SHOTS.mkdir(parents=True)
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _page(browser, width: int = 1280):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+def _login(page, server: str, email: str) -> None:
+    page.goto(server + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/.*"))
+
+
+def _shoot(page, name: str) -> None:
+    """The same page at desktop width and at 375 px."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.screenshot(path=str(SHOTS / f"{name}-desktop.png"), full_page=True)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.screenshot(path=str(SHOTS / f"{name}-375.png"), full_page=True)
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= 375 + 1, f"{name}: the page scrolls sideways at 375 px ({wide} px)"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _editor_ready(page) -> None:
+    page.wait_for_function("window.jsscriptsEditor !== undefined")  # editor.js is deferred
+    assert page.evaluate("window.jsscriptsEditor.ready") is True, "Monaco did not load"
+
+
+def test_admin_creates_runs_versions_rolls_back_and_deletes(server, browser):
+    page = _page(browser)
+    _login(page, server, "admin@acme.test")
+    _shoot(page, "dashboard")
+
+    page.goto(server + "/admin/scripts/")
+    page.wait_for_selector("table")
+    _shoot(page, "list")
+
+    # create, with an arrow function, in Monaco
+    page.goto(server + "/admin/scripts/new")
+    _editor_ready(page)
+    _shoot(page, "new")
+    page.fill("input[name=name]", "browser doubler")
+    page.click(".monaco-editor .view-lines")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    # insert_text types into Monaco without key-by-key autocompletion and bracket closing
+    page.keyboard.insert_text(
+        "const double = (n) => n * 2;\nfunction main(ctx) {\n  return double(ctx.input.n);\n}\n"
+    )
+    assert "=> n * 2" in page.evaluate("window.jsscriptsEditor.get('source').getValue()")
+    page.click("form.jsscripts-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/scripts/[0-9a-f-]{36}$"))
+    assert "Version 1 created" in page.inner_text("body")
+    _shoot(page, "view")
+
+    # run with JSON input: the result appears without a reload
+    page.evaluate("window.__noReload = 1")
+    page.fill("#jsscripts-run-input", '{"n": 21}')
+    page.click("#jsscripts-run-panel button[type=submit]")
+    page.wait_for_selector("#jsscripts-run-panel >> text=42")
+    assert page.evaluate("window.__noReload") == 1  # swapped in by htmx, not a new page
+    assert "completed" in page.inner_text("#jsscripts-run-panel").lower()
+    page.wait_for_selector("#jsscripts-history-title")
+    _shoot(page, "run-result")
+
+    # edit: version 2
+    page.click("main a:has-text('Edit')")
+    page.wait_for_url(re.compile(r".*/edit$"))
+    _editor_ready(page)
+    page.evaluate(
+        "(code) => window.jsscriptsEditor.get('source').setValue(code)",
+        "const triple = (n) => n * 3;\nfunction main(ctx) { return triple(ctx.input.n) }",
+    )
+    _shoot(page, "edit")
+    page.click("form.jsscripts-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/scripts/[0-9a-f-]{36}$"))
+    assert "Version 2 created" in page.inner_text("body")
+
+    # versions, diff, roll back to 1 (a new version 3)
+    page.click("a:has-text('Versions')")
+    _shoot(page, "versions")
+    versions_url = page.url
+    page.click("a[href$='/versions/1']:has-text('Diff against current')")
+    body = page.inner_text("body")
+    assert "double" in body and "triple" in body
+    _shoot(page, "diff")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Roll back to this version')")
+    page.wait_for_load_state("networkidle")
+    page.goto(versions_url)
+    assert page.locator("a[href$='/versions/3']").count() >= 1  # the rollback is version 3
+    page.goto(versions_url.rsplit("/versions", 1)[0])
+    page.fill("#jsscripts-run-input", '{"n": 5}')
+    page.click("#jsscripts-run-panel button[type=submit]")
+    page.wait_for_selector("#jsscripts-run-panel >> text=10")
+
+    # delete from the list: the row disappears in place
+    page.goto(server + "/admin/scripts/?q=browser")
+    row = page.locator("tr", has_text="browser doubler")
+    row.locator("button:has-text('Delete')").click()
+    row.wait_for(state="detached")
+    page.context.close()
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("ru", "Новый скрипт"), ("uz", "Yangi skript")])
+def test_pages_in_russian_and_uzbek(server, browser, lang, expected):
+    page = _page(browser)
+    _login(page, server, "admin@acme.test")
+    page.click(f"button[name=lang][value={lang}]")
+    page.goto(server + "/admin/scripts/")
+    assert page.get_attribute("html", "lang") == lang
+    assert expected in page.inner_text("body")
+    _shoot(page, f"list-{lang}")
+    page.click("tbody tr a >> nth=0")
+    _shoot(page, f"view-{lang}")
+    page.context.close()
+
+
+def test_viewer_sees_no_controls_and_gets_403(server, browser):
+    page = _page(browser)
+    _login(page, server, "viewer@acme.test")
+    page.goto(server + "/admin/scripts/")
+    for control in (
+        "a:has-text('New script')",
+        "a:has-text('Edit')",
+        "button:has-text('Delete')",
+        "button:has-text('Disable')",
+        "button:has-text('Enable')",
+    ):
+        assert page.locator(f"main {control}").count() == 0, control
+    first = page.locator("tbody tr a").first.get_attribute("href")
+    page.goto(server + first)
+    assert page.locator("#jsscripts-run-panel").count() == 0
+    _shoot(page, "viewer-view")
+    for path in ("/admin/scripts/new", first + "/edit", first + "/versions"):
+        response = page.goto(server + path)
+        assert response.status == (200 if path.endswith("/versions") else 403), path
+    token = page.evaluate(
+        "JSON.parse(document.querySelector('[hx-headers]').getAttribute('hx-headers'))"
+        "['X-CSRFToken']"
+    )
+    for action in ("/run", "/delete", "/status"):
+        response = page.request.post(
+            server + first + action,
+            headers={"X-CSRFToken": token},
+            form={"input": "{}", "status": "paused"},
+        )
+        assert response.status == 403, action
+    page.context.close()
+
+
+def test_foreign_tenant_ids_are_404_and_posts_need_csrf(server, browser):
+    globex = _page(browser)
+    _login(globex, server, "admin@globex.test")
+    globex.goto(server + "/admin/scripts/")
+    foreign = globex.locator("tbody tr a").first.get_attribute("href")
+    globex.context.close()
+
+    page = _page(browser)
+    _login(page, server, "admin@acme.test")
+    for suffix in ("", "/edit", "/versions", "/executions"):
+        assert page.goto(server + foreign + suffix).status == 404, suffix
+    _shoot(page, "not-found")
+    page.goto(server + "/admin/scripts/")
+    own = page.locator("tbody tr a").first.get_attribute("href")
+    for action in ("/run", "/delete", "/status", "/versions/1/rollback"):
+        response = page.request.post(server + own + action, form={"input": "{}"})
+        assert response.status == 400, action  # refused: no CSRF token
+    assert page.goto(server + own).status == 200  # nothing was deleted
+    page.context.close()

@@ -61,6 +61,8 @@ from sqlalchemy.orm import (
 from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.types import TypeDecorator
 
+from .runtime import STATUSES as RUNTIME_STATUSES
+
 TABLE_PREFIX = "jsscripts_"
 
 NAMING_CONVENTION: dict[str, str] = {
@@ -79,16 +81,8 @@ SCRIPT_STATUSES = ("draft", "active", "paused", "disabled", "archived")
 EXECUTION_TRIGGERS = ("manual", "cron", "http", "event", "api")
 EXECUTION_STATUSES = ("pending", "running", "completed", "failed", "timeout", "cancelled")
 FINAL_EXECUTION_STATUSES = ("completed", "failed", "timeout", "cancelled")
-END_REASONS = (
-    "completed",
-    "failed",
-    "timeout",
-    "memory",
-    "output_limit",
-    "host_call_limit",
-    "crashed",
-    "cancelled",
-)
+# Why a run ended: how the runtime reported it, or a cancellation.
+END_REASONS = (*RUNTIME_STATUSES, "cancelled")
 AUTH_MODES = ("session", "token", "public")
 OUTBOX_STATUSES = ("pending", "dispatching", "dispatched", "failed", "refused")
 

@@ -141,17 +141,7 @@ def _start(
     session.add(execution)
     session.flush()
     # What the run needs, read before the commit expires the rows (saves two SELECTs).
-    plan = _Plan(
-        script.id,
-        script.name,
-        dict(script.limits),
-        execution.id,
-        execution.tenant_id,
-        execution.version,
-        trigger,
-        attempt,
-        execution.input,
-    )
+    plan = _Plan.of(script, execution)
     if running and session.get_bind().dialect.name == "postgresql":
         # The row only has to survive this process, not a crash of the database server: the
         # run's final commit is synchronous and makes it durable. Saves one WAL flush per run.
@@ -175,8 +165,11 @@ class _Plan:
     @classmethod
     def load(cls, session: Session, execution: Execution) -> _Plan | None:
         script = tenancy.get(session, Script, execution.script_id)
-        if script is None:
-            return None
+        return None if script is None else cls.of(script, execution)
+
+    @classmethod
+    def of(cls, script: Any, execution: Execution) -> _Plan:
+        """``script``: the ORM row, or the row of columns that ``_lock_script`` reads."""
         return cls(
             script.id,
             script.name,

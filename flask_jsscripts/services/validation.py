@@ -168,18 +168,7 @@ def validate_script(
 
 
 def _check_str_fields(data: ScriptInput, errors: _Errors) -> None:
-    for name in (
-        "name",
-        "source",
-        "type",
-        "status",
-        "description",
-        "cron",
-        "timezone",
-        "http_path",
-        "http_auth",
-        "note",
-    ):
+    for name in _TEXT_FIELDS[:-3]:
         if not isinstance(getattr(data, name), str):
             errors.add(name, "must be text")
     for name in ("tags", "http_methods", "event_types"):
@@ -204,6 +193,7 @@ def _check_str_fields(data: ScriptInput, errors: _Errors) -> None:
         _check_filter(data.event_filter, errors)
 
 
+# The plain text fields, then the three lists of text values.
 _TEXT_FIELDS = (
     "name",
     "source",

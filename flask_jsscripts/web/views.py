@@ -118,12 +118,8 @@ def error_response(status: int, message: str) -> Response:
 
 
 def _actor() -> str | None:
-    user = permissions.current_user()
-    if user is None:
-        return None
-    get_id = getattr(user, "get_id", None)
-    ident = get_id() if callable(get_id) else getattr(user, "id", None)
-    return None if ident is None else str(ident)[:64]
+    ident = (execution_service.user_ref(permissions.current_user()) or {}).get("id")
+    return None if ident is None else ident[:64]
 
 
 def jsview(perm: str) -> Callable[[F], F]:

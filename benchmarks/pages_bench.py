@@ -20,10 +20,10 @@ import time
 import uuid
 from datetime import timedelta
 
+from _support import CHROMIUM_ARGS, pct, scratch_pg_database
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 from werkzeug.serving import make_server
 
 from flask_jsscripts import tenancy
@@ -38,11 +38,6 @@ SOURCE = "const f = (n) => n * 2;\nfunction main(ctx) {\n  return f(ctx.input.n)
 class _User:
     is_authenticated = True
     id = "bench-admin"
-
-
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def build_app(url: str, runtime: Runtime) -> tuple[Flask, SQLAlchemy]:
@@ -158,14 +153,7 @@ def measure_monaco(app: Flask, busiest: str, loads: int) -> list[tuple[str, list
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+            args=CHROMIUM_ARGS,
         )
         context = browser.new_context()  # one context: the browser cache is warm after load 1
         for _ in range(loads + 1):
@@ -207,12 +195,7 @@ def main() -> None:
             for name, samples in measure_monaco(app, busiest, args.browser_loads):
                 results.append(("Chromium", name, samples))
 
-        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-        dbname = f"jsscripts_pages_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{dbname}"'))
-        try:
-            url = make_url(args.pg).set(database=dbname).render_as_string(hide_password=False)
+        with scratch_pg_database(args.pg, "jsscripts_pages") as url:
             app, db = build_app(url, runtime)
             busiest = fill(app, db, args.scripts, args.executions)
             with app.app_context():
@@ -223,10 +206,6 @@ def main() -> None:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
-            admin.dispose()
 
     print(
         f"# Page benchmark ({time.strftime('%Y-%m-%d')}): {args.scripts} scripts, "

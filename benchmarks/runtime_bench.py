@@ -28,15 +28,11 @@ import threading
 import time
 
 import pyduktape2
+from _support import pct
 
 from flask_jsscripts.runtime import Runtime
 
 TRIVIAL = "function main(ctx) { return {ok: true, n: 1}; }"
-
-
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def timed(fn, runs: int) -> list[float]:

@@ -20,12 +20,11 @@ import argparse
 import statistics
 import tempfile
 import time
-import uuid
 
+from _support import pct, scratch_pg_database
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
 
 from flask_jsscripts import tenancy
 from flask_jsscripts.extension import JSScripts
@@ -34,11 +33,6 @@ from flask_jsscripts.services import executions, scripts
 from flask_jsscripts.services.validation import ScriptInput
 
 SOURCE = "function main(ctx) {{ return {{ok: true, n: {n}}}; }}"
-
-
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def measure(
@@ -132,18 +126,9 @@ def main() -> None:
             ):
                 results.append(("SQLite (WAL, synchronous=NORMAL)", name, samples))
 
-        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-        dbname = f"jsscripts_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{dbname}"'))
-        try:
-            url = make_url(args.pg).set(database=dbname).render_as_string(hide_password=False)
+        with scratch_pg_database(args.pg, "jsscripts_bench") as url:
             for name, samples in measure(url, runtime, args.runs, args.new_versions, "pg"):
                 results.append(("PostgreSQL", name, samples))
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
-            admin.dispose()
 
     print(f"# End-to-end run benchmark ({time.strftime('%Y-%m-%d')})\n")
     print("| backend | what | runs | p50 ms | p95 ms |")

@@ -25,6 +25,7 @@ __all__ = [
     "BACKENDS",
     "app_factory",
     "database_url",
+    "host_app",
     "make_pg_database",
     "restore_logging",
 ]
@@ -115,6 +116,19 @@ def app_factory(database_url):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture
+def host_app(app_factory, rt):
+    """(app, db, ext) of a host whose checker allows everything, on the shared runtime, with
+    the tables created, inside an app context."""
+    ext = JSScripts(runtime=rt)
+    ext.permission_checker(lambda user, perm: True)
+    app, db, _ = app_factory(ext=ext)
+    with app.app_context():
+        db.create_all()
+        yield app, db, ext
+        db.session.remove()
 
 
 @pytest.fixture

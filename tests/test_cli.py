@@ -6,11 +6,10 @@ import json
 from datetime import timedelta
 
 import pytest
-from data_fixtures import *  # noqa: F403 - app_factory, database_url
+from data_fixtures import *  # noqa: F403 - app_factory, database_url, host_app
 from sqlalchemy import func, select
 
 from flask_jsscripts import tenancy
-from flask_jsscripts.extension import JSScripts
 from flask_jsscripts.models import Execution, Script, ScriptVersion, utcnow
 from flask_jsscripts.services import scripts, transfer
 from flask_jsscripts.services.errors import ValidationError
@@ -20,13 +19,9 @@ ES5 = "function main(ctx) { console.log('hi ' + (ctx.input && ctx.input.who)); r
 
 
 @pytest.fixture
-def env(app_factory, rt):
-    ext = JSScripts(runtime=rt)
-    ext.permission_checker(lambda user, perm: True)
-    app, db, _ = app_factory(ext=ext)
-    with app.app_context():
-        db.create_all()
-        yield _Env(app, db, app.extensions["jsscripts"])
+def env(host_app):
+    app, db, _ = host_app
+    return _Env(app, db, app.extensions["jsscripts"])
 
 
 class _Env:

@@ -19,14 +19,13 @@ import uuid
 from typing import Any
 
 import pytest
-from data_fixtures import *  # noqa: F403 - app_factory, database_url
+from data_fixtures import *  # noqa: F403 - app_factory, database_url, host_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flask_jsscripts import tenancy
-from flask_jsscripts.extension import JSScripts
 from flask_jsscripts.models import (
     EXECUTION_TRIGGERS,
     SCRIPT_STATUSES,
@@ -387,14 +386,8 @@ class _Env:
 
 
 @pytest.fixture
-def env(app_factory, rt):
-    ext = JSScripts(runtime=rt)
-    ext.permission_checker(lambda user, perm: True)
-    app, db, _ = app_factory(ext=ext)
-    with app.app_context():
-        db.create_all()
-        yield _Env(app, db, ext)
-        db.session.remove()
+def env(host_app):
+    return _Env(*host_app)
 
 
 def _settings(env: _Env, n: int):

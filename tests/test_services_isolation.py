@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from data_fixtures import *  # noqa: F403 - app_factory, database_url
+from data_fixtures import *  # noqa: F403 - app_factory, database_url, host_app
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import flask_jsscripts.services as services_pkg
 from flask_jsscripts import tenancy
-from flask_jsscripts.extension import JSScripts
 from flask_jsscripts.models import ALL_MODELS, Script
 from flask_jsscripts.services import executions, scripts, transfer
 from flask_jsscripts.services.broker import ScriptBroker
@@ -163,19 +162,13 @@ def snapshot(engine) -> dict[str, list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def env(app_factory, rt):
-    ext = JSScripts(runtime=rt)
-    ext.permission_checker(lambda user, perm: True)
-    app, db, _ = app_factory(ext=ext)
-    with app.app_context():
-        db.create_all()
-        e = _Env(app, db, ext)
-        for tenant in TENANTS:
-            e.data[tenant] = {type_: e.create(tenant, type_) for type_ in TYPES}
-        db.session.remove()
-        with tenancy.tenant_scope("acme"):
-            yield e
-        db.session.remove()
+def env(host_app):
+    e = _Env(*host_app)
+    for tenant in TENANTS:
+        e.data[tenant] = {type_: e.create(tenant, type_) for type_ in TYPES}
+    e.db.session.remove()
+    with tenancy.tenant_scope("acme"):
+        yield e
 
 
 # --- the cases: every public service function that takes an id --------------------------------

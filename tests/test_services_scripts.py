@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from data_fixtures import *  # noqa: F403 - app_factory, database_url
+from data_fixtures import *  # noqa: F403 - app_factory, database_url, host_app
 from sqlalchemy import select
 
 from flask_jsscripts import tenancy
-from flask_jsscripts.extension import JSScripts
 from flask_jsscripts.models import Execution, KVEntry, Script, ScriptVersion, utcnow
 from flask_jsscripts.runtime import HostCallError
 from flask_jsscripts.services import executions, scripts
@@ -18,14 +17,10 @@ from flask_jsscripts.services.validation import ScriptInput
 
 
 @pytest.fixture
-def env(app_factory, rt):
-    ext = JSScripts(runtime=rt)
-    ext.permission_checker(lambda user, perm: True)
-    app, db, _ = app_factory(ext=ext)
-    with app.app_context():
-        db.create_all()
-        with tenancy.tenant_scope("acme"):
-            yield _Env(app, db, app.extensions["jsscripts"], ext)
+def env(host_app):
+    app, db, ext = host_app
+    with tenancy.tenant_scope("acme"):
+        yield _Env(app, db, app.extensions["jsscripts"], ext)
 
 
 class _Env:

@@ -8,6 +8,7 @@ then the worker's process group is killed and a warm spare takes its place.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -49,9 +50,10 @@ class CompiledScript:
     code: str
     transpiled: bool
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
-        """Identifies the compiled form in the workers' context caches."""
+        """Identifies the compiled form in the workers' context caches (hashed once, not on
+        every run)."""
         return hashlib.sha256(self.code.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
@@ -319,12 +321,13 @@ class Runtime:
         if isinstance(source, CompiledScript):
             compiled, optimistic = source, False
         else:
-            compiled = self._cached(source_hash(source))
+            digest = source_hash(source)
+            compiled = self._cached(digest)
             optimistic = compiled is None
             if optimistic:
                 # Most scripts are plain ES5: try them as they are and transpile only if
                 # Duktape's parser refuses them (saves a round trip on a first run).
-                compiled = CompiledScript(source_hash(source), source, False)
+                compiled = CompiledScript(digest, source, False)
         run = (input_json, context_json, options, limits, broker, frozenset(caps), isolation)
         result = self._run_compiled(compiled, *run)
         if optimistic:

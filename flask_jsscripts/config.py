@@ -73,7 +73,8 @@ DEFAULTS: dict[str, Any] = {
     "JSSCRIPTS_SHUTDOWN_GRACE_SECONDS": 10,
     # Executions older than this many days are deleted by the cleanup job.
     "JSSCRIPTS_RETENTION_DAYS": 90,
-    # Huey storage: None = SqliteHuey in the instance folder; or redis://..., rediss://...
+    # Huey storage: None = SqliteHuey in the instance folder; sqlite:////abs/path.sqlite3,
+    # redis://host:port/db (production, several consumers), memory:// (one process, tests).
     "JSSCRIPTS_HUEY_URL": None,
     # Run Huey tasks inline (tests only: hides pickling errors, see SPEC §10).
     "JSSCRIPTS_HUEY_IMMEDIATE": False,
@@ -85,6 +86,9 @@ DEFAULTS: dict[str, Any] = {
     "JSSCRIPTS_RETRY_FACTOR": 2,
     # Retries after the first attempt before an event run is dead-lettered.
     "JSSCRIPTS_RETRY_ATTEMPTS": 3,
+    # Random spread of each retry delay, as a fraction (0.1: +/- 10%), so retries of many
+    # events that failed together do not all arrive at once.
+    "JSSCRIPTS_RETRY_JITTER": 0.1,
     # Seconds past its deadline after which the reaper re-drives a stuck execution.
     "JSSCRIPTS_REAPER_GRACE_SECONDS": 60,
     # sdk.http: per-request timeout in seconds.
@@ -137,6 +141,12 @@ def _number(low: float) -> Check:
     return check
 
 
+def _fraction(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        return "must be a number between 0 and 1"
+    return None
+
+
 def _url_prefix(value: Any) -> str | None:
     if not isinstance(value, str) or not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value):
         return "must be a path like '/scripts' (leading '/', no trailing '/')"
@@ -150,9 +160,9 @@ def _template(value: Any) -> str | None:
 def _huey_url(value: Any) -> str | None:
     if value is None:
         return None
-    if isinstance(value, str) and re.match(r"(redis|rediss|sqlite|memory)://", value):
+    if isinstance(value, str) and re.match(r"(redis|rediss|memory)://|sqlite:///.", value):
         return None
-    return "must be None or a URL starting with redis://, rediss://, sqlite:// or memory://"
+    return "must be None or a URL starting with redis://, rediss://, sqlite:/// or memory://"
 
 
 def _hosts(value: Any) -> str | None:
@@ -199,6 +209,7 @@ RULES: dict[str, Check] = {
     "JSSCRIPTS_RETRY_BASE_SECONDS": _number(0),
     "JSSCRIPTS_RETRY_FACTOR": _number(1),
     "JSSCRIPTS_RETRY_ATTEMPTS": _int(0),
+    "JSSCRIPTS_RETRY_JITTER": _fraction,
     "JSSCRIPTS_REAPER_GRACE_SECONDS": _int(0),
     "JSSCRIPTS_HTTP_TIMEOUT": _number(0.001),
     "JSSCRIPTS_HTTP_MAX_RESPONSE_BYTES": _int(1),

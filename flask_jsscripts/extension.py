@@ -8,7 +8,6 @@ and the state reads them through the instance, so decoration order does not matt
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -18,16 +17,21 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, has_app_context
+from huey import Huey
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from . import config as jsconfig
-from . import tenancy
+from . import metrics, tasks, tenancy
 from .cli import jsscripts as jsscripts_cli
 from .migrations import init_migrations
 from .models import Execution, OutboxEvent, attach_to
 from .runtime import Runtime
-from .services import executions, scripts
+from .services import events, executions, scripts
 from .services.errors import NotFound
+from .services.events import validate_event_type
 from .services.executions import RunContext
+from .services.queue import TaskQueue
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +43,8 @@ EXPOSE_NAME_RE = re.compile(rf"{_IDENT}(\.{_IDENT})*")
 _RESERVED_SEGMENTS = frozenset(
     {"constructor", "prototype", "toString", "valueOf", "hasOwnProperty"}
 )
-EVENT_TYPE_RE = re.compile(r"[a-z0-9][a-z0-9_-]*(\.[a-z0-9][a-z0-9_-]*)*")
 MAX_NAME_LENGTH = 100
-MAX_EVENT_TYPE_LENGTH = 200
+_OUTBOX_KEY = "jsscripts_outbox"  # session.info: (queue, event ids) to dispatch after commit
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class JSScriptsState:
         self._runtime: Runtime | None = None
         self._runtime_pid = 0
         self._runtime_lock = threading.Lock()
+        self.huey: Huey | None = None  # set by init_app
+        self.queue: TaskQueue | None = None
 
     @property
     def runtime(self) -> Runtime:
@@ -94,7 +99,11 @@ class JSScriptsState:
 
     def run_context(self) -> RunContext:
         return RunContext(
-            config=self.config, runtime=self.runtime, engine=self.db.engine, exposed=self.exposed
+            config=self.config,
+            runtime=self.runtime,
+            engine=self.db.engine,
+            exposed=self.exposed,
+            queue=self.queue,
         )
 
     @property
@@ -167,7 +176,12 @@ class JSScripts:
 
         tenancy.install()
         attach_to(db.metadata)
-        app.extensions["jsscripts"] = JSScriptsState(self, db, app.config, runtime)
+        state = JSScriptsState(self, db, app.config, runtime)
+        app.extensions["jsscripts"] = state
+        state.huey = tasks.make_huey(app)
+        state.queue = tasks.register(state.huey, app)
+        metrics.track_queue_depth(state.huey.pending_count)
+        _install_outbox_hooks()
         init_migrations(app)
         app.cli.add_command(jsscripts_cli)  # `flask jsscripts ...`
         self._register_blueprint(app)
@@ -283,36 +297,47 @@ class JSScripts:
         if not (cfg["JSSCRIPTS_ENABLED"] and cfg["JSSCRIPTS_ENABLE_EVENTS"]):
             log.debug("event %s dropped: events are switched off", event_type)
             return None
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-            raise ValueError("depth must be a non-negative integer")
-        if depth > cfg["JSSCRIPTS_EVENT_MAX_DEPTH"]:
-            raise ValueError(
-                f"event {event_type!r} refused: causation depth {depth} exceeds "
-                f"JSSCRIPTS_EVENT_MAX_DEPTH={cfg['JSSCRIPTS_EVENT_MAX_DEPTH']}"
-            )
-        try:
-            encoded = json.dumps(payload, allow_nan=False, separators=(",", ":"))
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"event payload must be JSON-serialisable: {exc}") from None
-        if len(encoded.encode()) > cfg["JSSCRIPTS_MAX_EVENT_BYTES"]:
-            raise ValueError(f"event payload exceeds JSSCRIPTS_MAX_EVENT_BYTES for {event_type!r}")
-
         state: JSScriptsState = current_app.extensions["jsscripts"]
         tenant = tenant_id or tenancy.current_tenant() or state.load_tenant()
         if not tenant:
             raise tenancy.TenantScopeError(f"publish({event_type!r}): no tenant is known")
-        row = OutboxEvent(
+        row = events.new_outbox_event(
+            cfg,
             tenant_id=tenant,
             event_type=event_type,
-            payload=json.loads(encoded),  # a detached copy: later mutation cannot leak in
+            payload=payload,
             depth=depth,
             actor_id=actor_id,
             causation_execution_id=causation_execution_id,
         )
+        if row.status == "refused":
+            raise ValueError(f"event {event_type!r} refused: {row.last_error}")
         session = state.db.session
         tenancy.allow_unscoped_insert(session, row)
         session.add(row)
+        if state.queue is not None:
+            session.info.setdefault(_OUTBOX_KEY, (state.queue, []))[1].append(row.id)
         return row
+
+
+def _install_outbox_hooks() -> None:
+    """After a commit, hand the events it made durable to the queue; after a rollback, forget
+    them (they were never written). Installed once, for every SQLAlchemy session."""
+    if sa_event.contains(Session, "after_commit", _dispatch_committed_events):
+        return
+    sa_event.listen(Session, "after_commit", _dispatch_committed_events)
+    sa_event.listen(Session, "after_rollback", _forget_rolled_back_events)
+
+
+def _dispatch_committed_events(session: Session) -> None:
+    pending = session.info.pop(_OUTBOX_KEY, None)
+    if pending is not None:
+        queue, event_ids = pending
+        queue.dispatch_events(event_ids)
+
+
+def _forget_rolled_back_events(session: Session) -> None:
+    session.info.pop(_OUTBOX_KEY, None)
 
 
 def validate_expose_name(name: Any) -> str:
@@ -329,16 +354,3 @@ def validate_expose_name(name: Any) -> str:
         if segment.startswith("__") or segment in _RESERVED_SEGMENTS:
             raise ValueError(f"invalid exposed name {name!r}: {segment!r} is reserved")
     return name
-
-
-def validate_event_type(event_type: Any) -> str:
-    """Lower-case dotted names (``order.created``); wildcards belong to subscriptions only."""
-    if (
-        not isinstance(event_type, str)
-        or len(event_type) > MAX_EVENT_TYPE_LENGTH
-        or not EVENT_TYPE_RE.fullmatch(event_type)
-    ):
-        raise ValueError(
-            f"invalid event type {event_type!r}: lower-case dotted words like 'order.created'"
-        )
-    return event_type

@@ -82,7 +82,7 @@ EXECUTION_TRIGGERS = ("manual", "cron", "http", "event", "api")
 EXECUTION_STATUSES = ("pending", "running", "completed", "failed", "timeout", "cancelled")
 FINAL_EXECUTION_STATUSES = ("completed", "failed", "timeout", "cancelled")
 # Why a run ended: how the runtime reported it, or a cancellation.
-END_REASONS = (*RUNTIME_STATUSES, "cancelled")
+END_REASONS = (*RUNTIME_STATUSES, "cancelled", "skipped")
 AUTH_MODES = ("session", "token", "public")
 OUTBOX_STATUSES = ("pending", "dispatching", "dispatched", "failed", "refused")
 
@@ -292,6 +292,16 @@ class Execution(_ScriptChild, Base):
         # System jobs across tenants: the reaper and the retention cleanup.
         Index("ix_jsscripts_executions_status_deadline_at", "status", "deadline_at"),
         Index("ix_jsscripts_executions_created_at", "created_at"),
+        # One execution per (event, script, attempt): re-driving an event can never run it
+        # twice (NULL event ids, the runs of other triggers, never collide).
+        Index(
+            "ix_jsscripts_executions_tenant_id_event_id_script_id_attempt",
+            "tenant_id",
+            "event_id",
+            "script_id",
+            "attempt",
+            unique=True,
+        ),
         _script_fk("jsscripts_executions"),
         CheckConstraint(_in("trigger", EXECUTION_TRIGGERS), name="trigger"),
         CheckConstraint(_in("status", EXECUTION_STATUSES), name="status"),

@@ -98,8 +98,10 @@ def app_factory(database_url):
         *, with_extension: bool = True, config: dict | None = None, ext: JSScripts | None = None
     ):
         app = Flask(f"host_{len(made)}")
+        # An in-process queue unless a test asks for another: nothing lands in a shared file.
+        config = {"JSSCRIPTS_HUEY_URL": "memory://", **(config or {})}
         app.config.update(
-            SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="test", TESTING=True, **(config or {})
+            SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY="test", TESTING=True, **config
         )
         db = SQLAlchemy()
         db.init_app(app)

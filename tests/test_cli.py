@@ -475,7 +475,7 @@ def test_reap_marks_abandoned_runs_failed(env):
     stale = env.add_execution(script_id, status="running", deadline_at=past)
     fresh = env.add_execution(script_id, status="running", deadline_at=utcnow() + timedelta(1))
     other = env.add_execution(
-        env.create(tenant="globex"), "globex", status="pending", deadline_at=past
+        env.create(tenant="globex"), "globex", status="running", deadline_at=past
     )
 
     only_acme = env.cli("reap", "--tenant", "acme")

@@ -16,6 +16,7 @@ from flask_jsscripts import models
 from flask_jsscripts.migrations import add_version_location, versions_path
 
 OUR_TABLES = set(models.metadata.tables)
+OUR_REVISIONS = {"jsscripts_0001_initial.py", "jsscripts_0002_event_idempotency.py"}
 
 
 def define_host_model(db):
@@ -72,7 +73,7 @@ def test_upgrade_downgrade_upgrade_without_drift(app_factory, tmp_path, restore_
 
         flask_migrate.upgrade(str(mig), revision="heads")
         assert OUR_TABLES | {"widgets"} <= tables(db)
-        assert version_rows(db) == host_head | {"jsscripts_0001"}
+        assert version_rows(db) == host_head | {"jsscripts_0002"}
 
         flask_migrate.downgrade(str(mig), revision="jsscripts@base")
         assert not OUR_TABLES & tables(db)
@@ -108,7 +109,7 @@ def test_upgrade_downgrade_upgrade_without_drift(app_factory, tmp_path, restore_
         flask_migrate.migrate(str(mig), message="noop", head=host_rev)
     assert py_files(mig / "versions") == host_files
     assert "jsscripts_0001_initial.py" in py_files(Path(versions_path()))
-    assert len(py_files(Path(versions_path()))) == 1
+    assert py_files(Path(versions_path())) == OUR_REVISIONS
 
 
 def test_constraint_names_follow_the_convention():

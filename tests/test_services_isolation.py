@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 
 import flask_jsscripts.services as services_pkg
 from flask_jsscripts import tenancy
-from flask_jsscripts.models import ALL_MODELS, Script
-from flask_jsscripts.services import executions, scripts, transfer
+from flask_jsscripts.models import ALL_MODELS, DeadLetter, Execution, OutboxEvent, Script
+from flask_jsscripts.services import dead_letters, events, executions, scripts, transfer
 from flask_jsscripts.services.broker import ScriptBroker
 from flask_jsscripts.services.errors import NotFound
 from flask_jsscripts.services.validation import ScriptInput
@@ -60,12 +60,14 @@ class Target:
     name: str
     execution_id: str  # a completed execution
     pending_execution_id: str  # a pending execution (execute() would run it)
+    dead_letter_id: str  # an open dead letter
 
     def placeholders(self, message: str) -> str:
         for value, label in (
             (self.script_id, "<script_id>"),
             (self.execution_id, "<execution_id>"),
             (self.pending_execution_id, "<execution_id>"),
+            (self.dead_letter_id, "<dead_letter_id>"),
             (self.name, "<name>"),
         ):
             message = message.replace(value, label)
@@ -123,11 +125,21 @@ class _Env:
             )
             assert done.status == "completed", done.error
             pending = executions.start_run(self.session, self.rc, script.id, "manual", {"x": 1})
+            letter = DeadLetter(
+                script_id=script.id,
+                event_id=str(uuid.uuid4()),
+                event_type="order.created",
+                payload={"secret": tenant},
+                attempts=[done.id],
+            )
+            self.session.add(letter)
+            self.session.commit()
             return {
                 "id": script.id,
                 "name": script.name,
                 "execution_id": done.id,
                 "pending_execution_id": pending.id,
+                "dead_letter_id": letter.id,
             }
 
     def target(self, tenant: str, type_: str) -> Target:
@@ -135,7 +147,12 @@ class _Env:
         with Session(self.db.engine, expire_on_commit=False) as s, tenancy.all_tenants():
             script = s.get(Script, row["id"])  # loaded elsewhere, detached: only carries the id
         return Target(
-            row["id"], script, row["name"], row["execution_id"], row["pending_execution_id"]
+            row["id"],
+            script,
+            row["name"],
+            row["execution_id"],
+            row["pending_execution_id"],
+            row["dead_letter_id"],
         )
 
 
@@ -145,6 +162,7 @@ def unknown_target() -> Target:
         str(uuid.uuid4()),
         script,
         f"no such script {uuid.uuid4().hex}",
+        str(uuid.uuid4()),
         str(uuid.uuid4()),
         str(uuid.uuid4()),
     )
@@ -210,7 +228,27 @@ CASES: dict[str, Any] = {
     "executions.get_execution": lambda e, t: executions.get_execution(e.session, t.execution_id),
     "executions.list_executions": lambda e, t: executions.list_executions(e.session, t.script_id),
     "transfer.export_scripts": lambda e, t: transfer.export_scripts(e.session, [t.script_id]),
+    "dead_letters.get_dead_letter": lambda e, t: dead_letters.get_dead_letter(
+        e.session, t.dead_letter_id
+    ),
+    "dead_letters.replay": lambda e, t: dead_letters.replay(e.session, e.rc, t.dead_letter_id),
+    "dead_letters.discard": lambda e, t: dead_letters.discard(e.session, t.dead_letter_id),
+    # a foreign script id filters to nothing: an empty page, exactly like an unknown id
+    "dead_letters.list_dead_letters": lambda e, t: _must_be_empty(
+        dead_letters.list_dead_letters(e.session, script_id=t.script_id, state="all")
+    ),
+    "dead_letters.replay_all": lambda e, t: _must_be_empty(
+        dead_letters.replay_all(e.session, e.rc, script_id=t.script_id)
+    ),
 }
+
+
+def _must_be_empty(result: tuple[Any, Any]) -> None:
+    if any(result):  # pragma: no cover - a failure
+        raise AssertionError("rows of another tenant were listed")
+    raise NotFound("nothing found")
+
+
 # Public functions that take a session but no id, each with the test that covers it.
 NO_ID = {
     "scripts.list_scripts": "test_lists_never_return_the_other_tenants_rows",
@@ -220,6 +258,13 @@ NO_ID = {
         "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it"
     ),
     "executions.prune": "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it",
+    "executions.redrive_pending": (
+        "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it"
+    ),
+    "events.redrive_outbox": (
+        "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it"
+    ),
+    "schedules.claim_due": "system job; tests/test_schedules.py::test_claim_is_a_system_job",
 }
 # Public classes built with ids by the services themselves (never from request data).
 SEPARATE = {
@@ -227,6 +272,12 @@ SEPARATE = {
     # takes a Script row its caller already fetched through get_script (no lookup of its own);
     # the before_flush guard refuses writing a row of another tenant anyway
     "scripts.apply_fields": "callers: create_script, update_script, transfer.import_scripts",
+    # event ids come from claimed outbox rows, whose tenant the claim itself scopes
+    "events.dispatch": "system job; test_dispatch_in_a_tenant_scope_claims_only_its_events",
+    "events.matching_scripts": "called by dispatch with the tenant of the claimed event",
+    "events.dead_letter": "called by EventFollowUp with the plan of a run of this tenant",
+    "dead_letters.attempts_of": "takes a row its caller fetched through get_dead_letter",
+    "dead_letters.discard_all": "test_dead_letter_lists_and_bulk_actions_stay_in_the_tenant",
 }
 ID_PARAMS = {"script", "execution", "name", "number"}
 
@@ -361,15 +412,26 @@ def test_import_in_acme_cannot_touch_globex(env):
 
 
 def test_system_jobs_in_a_tenant_scope_stay_in_it(env):
-    """reap_stale and prune are meant for all_tenants(); called in a tenant scope they must
-    only ever touch that tenant's rows."""
+    """reap_stale, redrive_pending, redrive_outbox and prune are meant for all_tenants();
+    called in a tenant scope they must only ever touch that tenant's rows."""
     from datetime import timedelta
 
     from flask_jsscripts.models import utcnow
 
+    with tenancy.tenant_scope("globex"):
+        env.ext.publish("order.created", {"secret": "globex"})
+        env.session.commit()
     before = snapshot(env.db.engine)
     future = utcnow() + timedelta(days=3650)
+    env.session.execute(
+        Execution.__table__.update()
+        .where(Execution.tenant_id == "acme", Execution.status == "pending")
+        .values(status="running")
+    )
+    env.session.commit()
     assert executions.reap_stale(env.session, now=future, grace_seconds=0) == len(TYPES)
+    assert executions.redrive_pending(env.session, env.config, now=future) == []
+    assert events.redrive_outbox(env.session, env.config, now=future) == []
     assert executions.prune(env.session, retention_days=0, now=future) == 2 * len(TYPES)
     after = snapshot(env.db.engine)
     for table in before:
@@ -475,3 +537,37 @@ def test_a_globex_execution_cannot_be_run_from_acme(env):
         # and globex itself still can: the row was neither claimed nor spoiled
         done = executions.execute(env.session, env.rc, pending_id)
         assert done.status == "completed" and done.output == {"n": 2, "tenant": "globex"}
+
+
+def test_dispatch_in_a_tenant_scope_claims_only_its_events(env):
+    for tenant in TENANTS:
+        with tenancy.tenant_scope(tenant):
+            scripts.set_status(env.session, env.data[tenant]["event"]["id"], "active")
+    with tenancy.tenant_scope("globex"):
+        globex_event = env.ext.publish("order.created", {"n": 1}).id
+        env.session.commit()
+    acme_event = env.ext.publish("order.created", {"n": 2}).id
+    env.session.commit()
+    queued = events.dispatch(env.session, env.config, [globex_event, acme_event])
+    assert len(queued) == 1  # acme's event script only
+    with tenancy.all_tenants():
+        statuses = {e.id: e.status for e in env.session.scalars(select(OutboxEvent))}
+        run = env.session.get(Execution, queued[0])
+        assert run.tenant_id == "acme" and run.event_id == acme_event
+    assert statuses == {globex_event: "pending", acme_event: "dispatched"}
+
+
+def test_dead_letter_lists_and_bulk_actions_stay_in_the_tenant(env):
+    letters, total = dead_letters.list_dead_letters(env.session, state="all")
+    assert total == len(TYPES) and {d.tenant_id for d in letters} == {"acme"}
+    scripts.set_status(env.session, env.data["acme"]["event"]["id"], "active")
+    before = snapshot(env.db.engine)
+    queued, refused = dead_letters.replay_all(env.session, env.rc)
+    assert [e.script_id for e in queued] == [env.data["acme"]["event"]["id"]]
+    assert {letter.tenant_id for letter, _ in refused} == {"acme"} and len(refused) == 3
+    assert dead_letters.discard_all(env.session) == len(TYPES) - len(queued)
+    after = snapshot(env.db.engine)
+    for table in before:
+        assert [r for r in after[table] if r["tenant_id"] == "globex"] == [
+            r for r in before[table] if r["tenant_id"] == "globex"
+        ], table

@@ -271,10 +271,19 @@ def test_status_rules_for_runs(env):
         env.run(script)
 
 
+def _mark_running(env, execution):
+    execution.status, execution.started_at = "running", utcnow()
+    execution.deadline_at = utcnow() + timedelta(minutes=1)
+    env.session.commit()
+
+
 def test_concurrency_caps_refuse_with_a_reason(env):
     script = env.create(limits={"concurrency": 1}).script
     rc = env.state.run_context()
     first = executions.start_run(env.session, rc, script.id, "manual")
+    # A queued (pending) run does not hold a slot: only runs in progress do.
+    executions.start_run(env.session, rc, script.id, "manual")
+    _mark_running(env, first)
     with pytest.raises(RunRefused) as info:
         executions.start_run(env.session, rc, script.id, "manual")
     assert info.value.reason == "script_concurrency" and "concurrency" in info.value.message
@@ -283,8 +292,20 @@ def test_concurrency_caps_refuse_with_a_reason(env):
     with pytest.raises(RunRefused) as info:
         executions.start_run(env.session, rc, other.id, "manual")
     assert info.value.reason == "tenant_concurrency"
-    executions.execute(env.session, rc, first.id)
+    first.status = "completed"
+    env.session.commit()
     assert executions.start_run(env.session, rc, other.id, "manual").status == "pending"
+
+
+def test_a_claim_at_the_cap_leaves_the_run_pending(env):
+    script = env.create(limits={"concurrency": 1}).script
+    rc = env.state.run_context()
+    busy, waiting = (executions.start_run(env.session, rc, script.id, "manual") for _ in "ab")
+    _mark_running(env, busy)
+    assert executions.execute(env.session, rc, waiting.id).status == "pending"
+    busy.status = "completed"
+    env.session.commit()
+    assert executions.execute(env.session, rc, waiting.id).status == "completed"
 
 
 def test_execute_never_runs_a_row_twice(env):
@@ -312,12 +333,20 @@ def test_reaper_marks_abandoned_runs(env):
     stuck = executions.start_run(env.session, rc, script.id, "manual")
     stuck.status, stuck.deadline_at = "running", utcnow() - timedelta(minutes=5)
     env.session.commit()
-    fresh = executions.start_run(env.session, rc, env.create(name="b").script.id, "manual")
+    lost = executions.start_run(env.session, rc, env.create(name="b").script.id, "manual")
+    lost.deadline_at = utcnow() - timedelta(minutes=5)
+    fresh = executions.start_run(env.session, rc, env.create(name="c").script.id, "manual")
+    env.session.commit()
     with tenancy.all_tenants():
         assert executions.reap_stale(env.session, grace_seconds=60) == 1
+        # A pending row past its deadline lost its message: it is re-driven, not failed,
+        # and not re-driven again by the next sweep.
+        assert executions.redrive_pending(env.session, env.app.config) == [lost.id]
+        assert executions.redrive_pending(env.session, env.app.config) == []
     env.session.expire_all()
     assert stuck.status == "failed" and stuck.end_reason == "crashed"
     assert "abandoned" in stuck.error["message"] and fresh.status == "pending"
+    assert lost.status == "pending" and lost.deadline_at > utcnow()
 
 
 def test_prune_keeps_recent_and_running_rows(env):

@@ -1,9 +1,10 @@
 """The capability broker: where a script's ``sdk.*`` calls are served, in the parent process.
 
-The sandbox worker holds nothing; each ``sdk.kv.*`` or ``sdk.host.*`` call arrives here as
-``(name, args)`` in the thread that runs the script, inside the app context, and is executed in
-the script's tenant scope with the run's user and permissions. KV writes commit on their own
-session (state persists even if the run later fails); host functions get JSON and return JSON.
+The sandbox worker holds nothing; each ``sdk.kv.*``, ``sdk.events.*`` or ``sdk.host.*`` call
+arrives here as ``(name, args)`` in the thread that runs the script, inside the app context, and
+is executed in the script's tenant scope with the run's user and permissions. KV writes and
+published events commit on their own session (they persist even if the run later fails, like
+any effect a script has on the world); host functions get JSON and return JSON.
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import tenancy
+from .. import metrics, tenancy
 from ..capabilities.kv import KVStore
+from ..models import OutboxEvent
 from ..permissions import granted
 from ..runtime import HostCallError
+from .queue import TaskQueue
 
 KV_OPERATIONS = ("get", "set", "delete", "incr")
 
@@ -33,6 +37,9 @@ class ScriptBroker:
         tenant_id: str,
         script_id: str,
         user: Any,
+        execution_id: str | None = None,
+        event_id: str | None = None,
+        queue: TaskQueue | None = None,
     ):
         self.engine = engine
         self.config = config
@@ -40,7 +47,12 @@ class ScriptBroker:
         self.tenant_id = tenant_id
         self.script_id = script_id
         self.user = user
+        self.execution_id = execution_id
+        self.event_id = event_id
+        self.queue = queue
         self.capabilities = [f"kv.{op}" for op in KV_OPERATIONS]
+        if config["JSSCRIPTS_ENABLE_EVENTS"]:
+            self.capabilities.append("events.publish")
         self.capabilities += [f"host.{name}" for name in exposed]
 
     def __call__(self, name: str, args: list[Any]) -> Any:
@@ -49,6 +61,8 @@ class ScriptBroker:
                 return self._kv(name[3:], args)
             if name.startswith("host."):
                 return self._host(name[5:], args)
+            if name == "events.publish":
+                return self._publish(args)
         raise HostCallError("NOT_AVAILABLE", f"sdk.{name} is not available")
 
     def _kv(self, op: str, args: list[Any]) -> Any:
@@ -73,3 +87,41 @@ class ScriptBroker:
                 "PERMISSION_DENIED", f"sdk.host.{name} needs the permission {exposed.permission!r}"
             )
         return exposed.fn(*args)
+
+    def _publish(self, args: list[Any]) -> Any:
+        """``sdk.events.publish(type, payload)``: one level deeper than the event that caused
+        this run; past ``JSSCRIPTS_EVENT_MAX_DEPTH`` the event is recorded as refused and the
+        script gets an error (a loop of scripts triggering each other stops there)."""
+        from .events import new_outbox_event  # here: events -> executions -> this module
+
+        if len(args) not in (1, 2) or not isinstance(args[0], str):
+            raise HostCallError("BAD_REQUEST", "use sdk.events.publish(type, payload)")
+        with Session(self.engine) as session:
+            depth = 1
+            if self.event_id is not None:
+                cause = session.scalar(
+                    select(OutboxEvent.depth).where(OutboxEvent.id == self.event_id)
+                )
+                depth = (cause or 0) + 1
+            try:
+                row = new_outbox_event(
+                    self.config,
+                    tenant_id=self.tenant_id,
+                    event_type=args[0],
+                    payload=args[1] if len(args) == 2 else None,
+                    depth=depth,
+                    causation_execution_id=self.execution_id,
+                )
+            except ValueError as exc:
+                raise HostCallError("BAD_REQUEST", str(exc)) from None
+            session.add(row)
+            session.commit()
+            if row.status == "refused":
+                metrics.EVENTS_REFUSED.inc()
+                raise HostCallError(
+                    "EVENT_DEPTH_EXCEEDED", f"event {args[0]!r} refused: {row.last_error}"
+                )
+            event_id = row.id
+        if self.queue is not None:
+            self.queue.dispatch_events([event_id])
+        return {"id": event_id}

@@ -1,13 +1,17 @@
 """Executions: every run is a database row first (``pending``), then ``running`` with a
 deadline, then its outcome. A run the runtime kills is still recorded; a row whose process died
 is found by the reaper. Old rows are pruned after ``JSSCRIPTS_RETENTION_DAYS``.
+
+``deadline_at`` means two things, by status: for a ``running`` row, when its process must have
+recorded an outcome (else the reaper closes it); for a ``pending`` row, when it must have been
+picked up (else the sweep enqueues it again, which is harmless: only one claim succeeds).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +25,7 @@ from ..models import EXECUTION_TRIGGERS, Execution, Script, utcnow
 from ..runtime import RunResult, Runtime, ScriptSyntaxError
 from .broker import ScriptBroker
 from .errors import NotFound, RunRefused, ValidationError
+from .queue import TaskQueue
 from .scripts import compiled_version, get_script, plausible_id
 from .validation import effective_limits
 
@@ -44,7 +49,8 @@ STATUS_OF_END = {
     "host_call_limit": "failed",
     "crashed": "failed",
 }
-DEADLINE_MARGIN = timedelta(seconds=30)  # transport, queueing and recording on top of timeout
+DEADLINE_MARGIN = timedelta(seconds=5)  # transport and recording on top of the timeout
+DEFER_SECONDS = 1.0  # a claim refused by a concurrency cap is tried again this much later
 
 
 @dataclass
@@ -56,6 +62,12 @@ class RunContext:
     runtime: Runtime
     engine: Any
     exposed: Mapping[str, Any]
+    queue: TaskQueue | None = None  # where async work goes after commit (None: the sweep)
+
+
+# Called with the session, the run's plan and its recorded outcome, inside the transaction
+# that records the outcome: what it writes (a retry, a dead letter) commits with it or not at all.
+FollowUp = Callable[[Session, "_Plan", Mapping[str, Any]], None]
 
 
 def user_ref(user: Any) -> dict[str, Any] | None:
@@ -76,7 +88,8 @@ def start_run(
     session: Session, rc: RunContext, script_id: str, trigger: str, input: Any = None, **kwargs: Any
 ) -> Execution:
     """Check that the run may start and record it as ``pending`` (committed), for a task to
-    pick up. Keyword arguments: ``user``, ``event_id``, ``attempt``."""
+    pick up. Keyword arguments: ``user``, ``event_id``, ``attempt``, ``delay`` (seconds before
+    the row counts as lost, on top of ``JSSCRIPTS_REAPER_GRACE_SECONDS``)."""
     return _start(session, rc, script_id, trigger, input, **kwargs)[0]
 
 
@@ -90,10 +103,14 @@ def _start(
     user: Any = None,
     event_id: str | None = None,
     attempt: int = 1,
+    delay: float = 0,
     running: bool = False,
 ) -> tuple[Execution, _Plan]:
     """Record a run (committed): ``pending``, or already ``running`` for one this process
-    starts at once. Returns the row and what the run needs, read before the commit."""
+    starts at once. Returns the row and what the run needs, read before the commit.
+
+    Concurrency caps are checked here for runs a person or host code waits for; automatic
+    runs queue up as ``pending`` and meet the caps when a consumer claims them."""
     config = rc.config
     if trigger not in EXECUTION_TRIGGERS:
         raise ValidationError({"trigger": [f"must be one of {', '.join(EXECUTION_TRIGGERS)}"]})
@@ -123,7 +140,8 @@ def _start(
         raise RunRefused(
             f"the script is {script.status}: only active scripts run on {trigger}", "inactive"
         )
-    _check_concurrency(script, script.for_script, script.for_tenant, config)
+    if running or trigger not in AUTOMATIC_TRIGGERS:
+        _check_concurrency(script, script.for_script, script.for_tenant, config)
     limits = effective_limits(script.limits, config)
     execution = Execution(
         tenant_id=script.tenant_id,
@@ -136,7 +154,9 @@ def _start(
         attempt=attempt,
         event_id=event_id,
         actor_id=(user_ref(user) or {}).get("id"),
-        deadline_at=now + timedelta(seconds=limits.timeout) + DEADLINE_MARGIN,
+        deadline_at=running_deadline(now, limits.timeout)
+        if running
+        else pending_deadline(now, config, delay),
     )
     session.add(execution)
     session.flush()
@@ -150,6 +170,14 @@ def _start(
     return execution, plan
 
 
+def running_deadline(started: datetime, timeout: float) -> datetime:
+    return started + timedelta(seconds=timeout) + DEADLINE_MARGIN
+
+
+def pending_deadline(now: datetime, config: Mapping[str, Any], delay: float = 0) -> datetime:
+    return now + timedelta(seconds=delay + config["JSSCRIPTS_REAPER_GRACE_SECONDS"])
+
+
 @dataclass(frozen=True)
 class _Plan:
     script_id: str
@@ -161,6 +189,7 @@ class _Plan:
     trigger: str
     attempt: int
     input: Any
+    event_id: str | None = None
 
     @classmethod
     def load(cls, session: Session, execution: Execution) -> _Plan | None:
@@ -180,6 +209,7 @@ class _Plan:
             execution.trigger,
             execution.attempt,
             execution.input,
+            execution.event_id,
         )
 
 
@@ -207,7 +237,9 @@ def _check_js_input(value: Any) -> None:
 @functools.cache
 def _lock_statement() -> Any:
     """Built once: constructing a statement costs more than running it on a hot path."""
-    active = (Execution.status.in_(ACTIVE), Execution.deadline_at > bindparam("now"))
+    # Only runs in progress count: a backlog of pending rows waits its turn, it does not
+    # refuse new runs. Rows past their deadline do not count either: their process died.
+    active = (Execution.status == "running", Execution.deadline_at > bindparam("now"))
     for_script = (
         select(func.count()).where(Execution.script_id == Script.id, *active).scalar_subquery()
     )
@@ -268,27 +300,55 @@ def execute(
     *,
     user: Any = None,
     extra_context: Mapping[str, Any] | None = None,
+    follow_up: FollowUp | None = None,
 ) -> Execution:
     """Run a ``pending`` execution to its end and record the outcome. Never runs a row twice:
-    a row that is no longer pending (another consumer claimed it) is returned as it is."""
+    a row that is no longer pending (another consumer claimed it) is returned as it is. A row
+    whose script is at a concurrency cap stays ``pending`` (the caller tries again later)."""
     if not plausible_id(execution_id):  # see scripts.plausible_id
         raise NotFound("execution not found")
-    claimed = session.execute(
-        update(Execution)
-        .where(Execution.id == execution_id, Execution.status == "pending")
-        .values(status="running", started_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
     execution = tenancy.get(session, Execution, execution_id)
     if execution is None:
         raise NotFound("execution not found")
+    if execution.status != "pending":
+        return execution
+    now = utcnow()
+    try:
+        script = _lock_script(session, execution.script_id, now)
+    except NotFound:
+        script = None
+    if script is not None:
+        try:
+            _check_concurrency(script, script.for_script, script.for_tenant, rc.config)
+        except RunRefused:
+            session.rollback()
+            return execution
+        timeout = effective_limits(script.limits, rc.config).timeout
+    else:
+        timeout = rc.config["JSSCRIPTS_DEFAULT_TIMEOUT"]
+    claimed = session.execute(
+        update(Execution)
+        .where(Execution.id == execution_id, Execution.status == "pending")
+        .values(status="running", started_at=now, deadline_at=running_deadline(now, timeout))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
     if claimed.rowcount != 1:
+        session.refresh(execution)
         return execution
     plan = _Plan.load(session, execution)
     if plan is None:  # deleted after the row was written
-        return _record(session, execution, _failure("NotFoundError", "the script was deleted"))
-    return _run_claimed(session, rc, execution, plan, user, extra_context)
+        failure = _failure("NotFoundError", "the script was deleted", code="SCRIPT_DELETED")
+        return _record(session, execution, failure)
+    if script.status != "active" and plan.trigger in AUTOMATIC_TRIGGERS:
+        # Paused or disabled after the run was queued: it must not run any more.
+        failure = _failure(
+            "RunRefused",
+            f"the script is {script.status}: only active scripts run on {plan.trigger}",
+            code="SCRIPT_INACTIVE",
+        )
+        return _record(session, execution, failure, plan, follow_up)
+    return _run_claimed(session, rc, execution, plan, user, extra_context, follow_up)
 
 
 def _run_claimed(
@@ -298,15 +358,20 @@ def _run_claimed(
     plan: _Plan,
     user: Any,
     extra_context: Mapping[str, Any] | None,
+    follow_up: FollowUp | None = None,
 ) -> Execution:
     """Run an execution this process owns (status ``running``) and record how it ended."""
+
+    def record(result: RunResult) -> Execution:
+        return _record(session, execution, result, plan, follow_up)
+
     try:
         compiled = compiled_version(session, plan.script_id, plan.version, rc.runtime)
     except NotFound as exc:
-        return _record(session, execution, _failure("NotFoundError", exc.message))
+        return record(_failure("NotFoundError", exc.message, code="VERSION_MISSING"))
     except ScriptSyntaxError as exc:  # a stored version that no longer compiles
-        return _record(
-            session, execution, _failure("SyntaxError", exc.message, exc.line, exc.column)
+        return record(
+            _failure("SyntaxError", exc.message, exc.line, exc.column, code="COMPILE_ERROR")
         )
     context: dict[str, Any] = {
         "tenant": {"id": plan.tenant_id},
@@ -314,6 +379,12 @@ def _run_claimed(
         "script": {"id": plan.script_id, "name": plan.script_name, "version": plan.version},
         "execution": {"id": plan.execution_id, "trigger": plan.trigger, "attempt": plan.attempt},
     }
+    run_input = plan.input
+    if plan.trigger == "event" and isinstance(run_input, dict):
+        # Event runs store the whole envelope as their input: ctx.event is the envelope,
+        # ctx.input its data (so a replay long after the outbox row was pruned still works).
+        context["event"] = run_input
+        run_input = run_input.get("data")
     context.update(extra_context or {})
     broker = ScriptBroker(
         engine=rc.engine,
@@ -322,11 +393,14 @@ def _run_claimed(
         tenant_id=plan.tenant_id,
         script_id=plan.script_id,
         user=user,
+        execution_id=plan.execution_id,
+        event_id=plan.event_id,
+        queue=rc.queue,
     )
     try:
         result = rc.runtime.run(
             compiled,
-            plan.input,
+            run_input,
             limits=effective_limits(plan.script_limits, rc.config),
             context=context,
             broker=broker,
@@ -335,13 +409,20 @@ def _run_claimed(
     except (ValueError, RecursionError) as exc:
         # Input/context the runtime refuses (e.g. extra_context with NaN or a huge integer)
         # escaped raw and left the row "running" until the reaper (tests/test_services_fuzz.py)
-        return _record(session, execution, _failure("ValueError", str(exc)))
-    return _record(session, execution, result)
+        return record(_failure("ValueError", str(exc), code="INPUT_REFUSED"))
+    return record(result)
 
 
 def _failure(
-    name: str, message: str, line: int | None = None, column: int | None = None
+    name: str,
+    message: str,
+    line: int | None = None,
+    column: int | None = None,
+    *,
+    code: str,
 ) -> RunResult:
+    """An outcome decided before or around the sandbox; ``code`` tells retries apart from
+    failures that would only fail again (see services.events.is_retryable)."""
     return RunResult(
         "failed",
         error={
@@ -350,6 +431,7 @@ def _failure(
             "stack": f"{name}: {message}",
             "line": line,
             "column": column,
+            "code": code,
         },
     )
 
@@ -370,15 +452,24 @@ _OUTCOME_COLUMNS = (
 def _record_statement() -> Any:
     return (
         update(Execution)
-        .where(Execution.id == bindparam("execution_id"))
+        # Only a row still running: one the reaper already closed keeps the reaper's verdict
+        # (and its follow-up), so an event is never retried twice for one attempt.
+        .where(Execution.id == bindparam("execution_id"), Execution.status == "running")
         .values({name: bindparam(f"new_{name}") for name in _OUTCOME_COLUMNS})
         .execution_options(synchronize_session=False)
     )
 
 
-def _record(session: Session, execution: Execution, result: RunResult) -> Execution:
+def _record(
+    session: Session,
+    execution: Execution,
+    result: RunResult,
+    plan: _Plan | None = None,
+    follow_up: FollowUp | None = None,
+) -> Execution:
     """Write the outcome with one UPDATE (the row was expired by the start's commit: changing
-    it through the ORM would first reload it). The returned row reloads on first access."""
+    it through the ORM would first reload it), and what ``follow_up`` adds, in one commit.
+    The returned row reloads on first access."""
     outcome = {
         "status": STATUS_OF_END[result.status],
         "end_reason": result.status,
@@ -391,7 +482,9 @@ def _record(session: Session, execution: Execution, result: RunResult) -> Execut
     }
     params = {f"new_{name}": value for name, value in outcome.items()}
     params["execution_id"] = sa_inspect(execution).identity[0]
-    session.execute(_record_statement(), params)
+    recorded = session.execute(_record_statement(), params).rowcount == 1
+    if recorded and follow_up is not None and plan is not None:
+        follow_up(session, plan, outcome)
     session.commit()
     return execution
 
@@ -433,30 +526,79 @@ def list_executions(
     )
 
 
-def reap_stale(session: Session, *, now: datetime | None = None, grace_seconds: int = 60) -> int:
-    """Mark runs whose process died (still pending/running well past their deadline) as failed.
-    System job: call inside ``tenancy.all_tenants()``."""
-    cutoff = (now or utcnow()) - timedelta(seconds=grace_seconds)
-    result = session.execute(
-        update(Execution)
-        .where(Execution.status.in_(ACTIVE), Execution.deadline_at < cutoff)
-        .values(
-            status="failed",
-            end_reason="crashed",
-            finished_at=now or utcnow(),
-            error={
-                "name": "AbandonedError",
-                "message": "the run was abandoned: the process "
-                "running it stopped before recording an outcome",
-                "stack": "",
-                "line": None,
-                "column": None,
-            },
+ABANDONED_ERROR = {
+    "name": "AbandonedError",
+    "message": "the run was abandoned: the process running it stopped before recording an outcome",
+    "stack": "",
+    "line": None,
+    "column": None,
+    "code": "ABANDONED",
+}
+
+
+def reap_stale(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    grace_seconds: int = 60,
+    follow_up: FollowUp | None = None,
+    limit: int = 500,
+) -> int:
+    """Close runs whose process died: ``running`` well past their deadline become ``failed``
+    (``crashed``), each in its own claim, so ``follow_up`` (retries of event runs) happens
+    once even when two reapers meet. System job: call inside ``tenancy.all_tenants()``."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=grace_seconds)
+    stale = session.scalars(
+        select(Execution)
+        .where(Execution.status == "running", Execution.deadline_at < cutoff)
+        .limit(limit)
+    ).all()
+    reaped = 0
+    for execution in stale:
+        claimed = session.execute(
+            update(Execution)
+            .where(Execution.id == execution.id, Execution.status == "running")
+            .values(status="failed", end_reason="crashed", finished_at=now, error=ABANDONED_ERROR)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
+        if claimed.rowcount == 1 and follow_up is not None:
+            plan = _Plan.load(session, execution)
+            if plan is not None:
+                follow_up(
+                    session,
+                    plan,
+                    {"status": "failed", "end_reason": "crashed", "error": ABANDONED_ERROR},
+                )
+        session.commit()
+        reaped += claimed.rowcount or 0
+    return reaped
+
+
+def redrive_pending(
+    session: Session, config: Mapping[str, Any], *, now: datetime | None = None, limit: int = 1000
+) -> list[str]:
+    """Pending rows nobody picked up by their deadline (a lost message, a consumer that died
+    before claiming): their ids, to enqueue again, with the deadline moved on so the next sweep
+    does not enqueue them twice. System job: call inside ``tenancy.all_tenants()``."""
+    now = now or utcnow()
+    ids = list(
+        session.scalars(
+            select(Execution.id)
+            .where(Execution.status == "pending", Execution.deadline_at < now)
+            .order_by(Execution.deadline_at)
+            .limit(limit)
+        )
     )
+    if ids:
+        session.execute(
+            update(Execution)
+            .where(Execution.id.in_(ids), Execution.status == "pending")
+            .values(deadline_at=pending_deadline(now, config))
+            .execution_options(synchronize_session=False)
+        )
     session.commit()
-    return result.rowcount or 0
+    return ids
 
 
 def prune(session: Session, *, retention_days: int, now: datetime | None = None) -> int:

@@ -16,6 +16,7 @@ from croniter import croniter
 from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, utcnow
 from ..runtime import CompiledScript, Limits, Runtime, ScriptSyntaxError
 from .errors import ValidationError
+from .filters import validate_filter
 
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]{0,99}")
 TAG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
@@ -236,6 +237,8 @@ def _check_filter(value: dict[str, Any], errors: _Errors) -> None:
         errors.add("event_filter", f"at most {MAX_FILTER_BYTES} bytes")
     elif "\\u0000" in encoded or _unstorable(encoded):
         errors.add("event_filter", "must not contain NUL characters or lone surrogates")
+    for message in validate_filter(value):
+        errors.add("event_filter", message)
 
 
 def _clean_tags(tags: list[str], errors: _Errors) -> list[str]:

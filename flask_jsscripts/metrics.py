@@ -1,0 +1,45 @@
+"""The extension's own ``jsscripts_*`` Prometheus series, defined once per process.
+
+They live in prometheus_client's default registry, so the host's exporter (e.g.
+prometheus-flask-exporter on ``/metrics``) shows them beside its own, and a consumer started
+with ``flask jsscripts worker --metrics-port`` exposes them itself. Under gunicorn set
+``PROMETHEUS_MULTIPROC_DIR``: prometheus_client then writes them per process and the
+exporter sums them. The queue depth is read when scraped, from the queue storage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import Counter, Gauge
+
+EVENTS_RECEIVED = Counter("jsscripts_events_received", "Outbox events taken up by a dispatcher.")
+EVENTS_MATCHED = Counter(
+    "jsscripts_events_matched", "Subscriptions matched by dispatched events (after filters)."
+)
+EXECUTIONS_QUEUED = Counter(
+    "jsscripts_executions_queued", "Executions queued for a consumer, by trigger.", ["trigger"]
+)
+RETRIES = Counter("jsscripts_retries", "Event runs scheduled again after a retryable failure.")
+DEAD_LETTERS = Counter("jsscripts_dead_letters", "Event deliveries moved to the dead letters.")
+CRON_RUNS = Counter(
+    "jsscripts_cron_runs", "Cron schedules claimed, by outcome (queued or skipped).", ["outcome"]
+)
+EVENTS_REFUSED = Counter(
+    "jsscripts_events_refused", "Events published by scripts past the causation depth."
+)
+QUEUE_DEPTH = Gauge(
+    "jsscripts_queue_depth", "Tasks waiting in the queue storage.", multiprocess_mode="max"
+)
+
+
+def track_queue_depth(read: Callable[[], int]) -> None:
+    """Let the queue-depth gauge ask the storage at scrape time (last registration wins)."""
+
+    def depth() -> float:
+        try:
+            return float(read())
+        except Exception:  # noqa: BLE001 - a scrape must not fail because Redis is down
+            return float("nan")
+
+    QUEUE_DEPTH.set_function(depth)

@@ -1,0 +1,201 @@
+"""Every Huey task of the extension, in this one module, with fixed names (``jsscripts.*``).
+
+Huey is the transport, the database the truth: a task receives ids only, reads the rows, and
+does its work as a claim in the database, so a message delivered twice (a re-drive after a
+lost consumer) finds nothing left to do. Tasks run inside the app context, tenant-scoped for
+the one tenant a row belongs to or in ``all_tenants()`` for the system jobs.
+
+Three periodic tasks run every minute on every consumer; each claims rows, so several
+consumers can all run them: ``jsscripts.cron`` (due schedules), ``jsscripts.sweep`` (re-drive
+outbox rows and executions whose message was lost, close runs whose process died),
+``jsscripts.prune`` (retention, hourly).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy import delete, select
+
+from . import tenancy
+from .models import Execution, OutboxEvent, utcnow
+from .services import events, executions, schedules
+from .services.scripts import plausible_id
+
+log = logging.getLogger(__name__)
+
+SQLITE_FILENAME = "jsscripts-huey.sqlite3"
+DISPATCH_BATCH = 200  # outbox ids per dispatch message
+
+
+def make_huey(app: Flask) -> Huey:
+    """The app's Huey, from ``JSSCRIPTS_HUEY_URL``: None is SqliteHuey in the instance
+    folder (an absolute path, shared by the web process and the consumer), ``sqlite:///path``
+    another file, ``redis://`` / ``rediss://`` Redis, ``memory://`` an in-process queue."""
+    url = app.config["JSSCRIPTS_HUEY_URL"]
+    immediate = app.config["JSSCRIPTS_HUEY_IMMEDIATE"]
+    # Results live in the executions table; Huey's result store would only grow.
+    common: dict[str, Any] = {"name": "jsscripts", "results": False, "immediate": immediate}
+    if url is None or url.startswith("sqlite:///"):
+        # SQLAlchemy's convention: sqlite:////abs/path, or sqlite:///name in the instance folder
+        path = url[len("sqlite:///") :] if url else SQLITE_FILENAME
+        if not os.path.isabs(path):
+            os.makedirs(app.instance_path, exist_ok=True)
+            path = os.path.join(app.instance_path, path)
+        # Immediate mode keeps the real storage, so a test sees what a consumer would.
+        return SqliteHuey(filename=path, immediate_use_memory=False, **common)
+    if url.startswith(("redis://", "rediss://")):
+        return RedisHuey(url=url, immediate_use_memory=False, **common)
+    return MemoryHuey(**common)
+
+
+class HueyQueue:
+    """The services' :class:`~flask_jsscripts.services.queue.TaskQueue`, on Huey tasks."""
+
+    def __init__(self, dispatch_task: Any, run_task: Any) -> None:
+        self._dispatch = dispatch_task
+        self._run = run_task
+
+    def dispatch_events(self, event_ids: Sequence[str]) -> None:
+        ids = list(event_ids)
+        for start in range(0, len(ids), DISPATCH_BATCH):
+            _enqueue(self._dispatch, ids[start : start + DISPATCH_BATCH])
+
+    def run_executions(self, execution_ids: Sequence[str], delay: float = 0) -> None:
+        for execution_id in execution_ids:
+            _enqueue(self._run, execution_id, delay=delay)
+
+
+def _enqueue(task: Any, arg: Any, delay: float = 0) -> None:
+    """Enqueue, never raise: the rows are committed, and the sweep re-drives what the queue
+    did not take (Redis down, SQLite busy)."""
+    try:
+        if delay > 0:
+            task.schedule((arg,), delay=delay)
+        else:
+            task(arg)
+    except Exception:  # noqa: BLE001 - logged; the sweep is the fallback
+        log.warning("could not enqueue %s; the sweep will re-drive it", task.name, exc_info=True)
+
+
+def register(huey: Huey, app: Flask) -> HueyQueue:
+    """Define the tasks on ``huey`` for ``app`` and return the queue the services use."""
+    state = app.extensions["jsscripts"]
+
+    def in_app(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any) -> Any:
+            with app.app_context():
+                return fn(*args)
+
+        wrapper.__name__ = fn.__name__
+        wrapper.__doc__ = fn.__doc__
+        return wrapper
+
+    @huey.task(name="jsscripts.dispatch_events")
+    @in_app
+    def dispatch_events(event_ids: list[str]) -> None:
+        """Match outbox events to subscriptions and queue one run per match."""
+        with tenancy.all_tenants():
+            queued = events.dispatch(state.db.session, app.config, event_ids)
+        queue.run_executions(queued)
+
+    @huey.task(name="jsscripts.run_execution")
+    @in_app
+    def run_execution(execution_id: str) -> None:
+        """Run one pending execution; retry or dead-letter an event run that failed."""
+        session = state.db.session
+        if not plausible_id(execution_id):
+            return
+        with tenancy.all_tenants():
+            tenant = session.scalar(select(Execution.tenant_id).where(Execution.id == execution_id))
+        if tenant is None:
+            return  # pruned or never committed: nothing to do
+        follow_up = events.EventFollowUp(app.config)
+        with tenancy.tenant_scope(tenant):
+            execution = executions.execute(
+                session, state.run_context(), execution_id, follow_up=follow_up
+            )
+            deferred = execution.status == "pending"
+        if deferred:  # at a concurrency cap: try again shortly
+            queue.run_executions([execution_id], delay=executions.DEFER_SECONDS)
+        for retry_id, delay in follow_up.retries:
+            queue.run_executions([retry_id], delay=delay)
+
+    @huey.periodic_task(crontab(), name="jsscripts.cron")
+    @in_app
+    def cron() -> None:
+        """Claim the due cron schedules (exactly once across consumers) and queue their runs."""
+        with tenancy.all_tenants():
+            queued = schedules.claim_due(state.db.session, app.config, now=utcnow())
+        queue.run_executions(queued)
+
+    @huey.periodic_task(crontab(), name="jsscripts.sweep")
+    @in_app
+    def sweep() -> None:
+        """Re-drive what a lost message or a dead consumer left behind."""
+        sweep_once(app)
+
+    @huey.periodic_task(crontab(minute="17"), name="jsscripts.prune")
+    @in_app
+    def prune() -> None:
+        """Delete executions and dispatched events past the retention period."""
+        prune_once(app)
+
+    @huey.on_startup(name="jsscripts.dispose_engine")
+    def dispose_engine() -> None:
+        # A process worker is forked: connections inherited from the parent must not be
+        # shared, so drop them from the pool without closing the parent's sockets.
+        with app.app_context():
+            state.db.engine.dispose(close=False)
+
+    queue = HueyQueue(dispatch_events, run_execution)
+    return queue
+
+
+def sweep_once(app: Flask) -> dict[str, int]:
+    """One pass of the sweep (also ``flask jsscripts reap``): returns what it did."""
+    state = app.extensions["jsscripts"]
+    session = state.db.session
+    config = app.config
+    follow_up = events.EventFollowUp(config)
+    with tenancy.all_tenants():
+        outbox = events.redrive_outbox(session, config)
+        reaped = executions.reap_stale(
+            session, grace_seconds=config["JSSCRIPTS_REAPER_GRACE_SECONDS"], follow_up=follow_up
+        )
+        pending = executions.redrive_pending(session, config)
+    queue = state.queue
+    queue.dispatch_events(outbox)
+    queue.run_executions(pending)
+    for retry_id, delay in follow_up.retries:
+        queue.run_executions([retry_id], delay=delay)
+    if outbox or reaped or pending:
+        log.info(
+            "sweep: %d events and %d runs re-driven, %d abandoned runs closed",
+            len(outbox),
+            len(pending),
+            reaped,
+        )
+    return {"events": len(outbox), "executions": len(pending), "reaped": reaped}
+
+
+def prune_once(app: Flask) -> dict[str, int]:
+    """Retention: finished executions and dispatched or refused outbox rows."""
+    session = app.extensions["jsscripts"].db.session
+    days = app.config["JSSCRIPTS_RETENTION_DAYS"]
+    with tenancy.all_tenants():
+        pruned = executions.prune(session, retention_days=days)
+        cutoff = utcnow() - timedelta(days=days)
+        outbox = session.execute(
+            delete(OutboxEvent)
+            .where(OutboxEvent.created_at < cutoff, OutboxEvent.status != "pending")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        session.commit()
+    return {"executions": pruned, "events": outbox or 0}

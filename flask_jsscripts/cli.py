@@ -25,8 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from . import tenancy
-from .models import SCRIPT_STATUSES, SCRIPT_TYPES, Execution, Script
-from .services import executions, scripts, transfer
+from .models import SCRIPT_STATUSES, SCRIPT_TYPES, DeadLetter, Execution, Script
+from .services import dead_letters, events, executions, scripts, transfer
 from .services.errors import NotFound, ServiceError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -415,9 +415,310 @@ def prune_command(days: int | None, tenant: str | None) -> None:
 )
 @click.option("--tenant", "-t", help="Only this tenant (default: every tenant).")
 def reap_command(grace: int | None, tenant: str | None) -> None:
-    """Mark runs whose process died (pending/running past their deadline) as failed."""
+    """Mark runs whose process died (running past their deadline) as failed; event runs among
+    them are retried or dead-lettered like any other failure."""
     grace = current_app.config["JSSCRIPTS_REAPER_GRACE_SECONDS"] if grace is None else grace
+    follow_up = events.EventFollowUp(current_app.config)
     with _scope(tenant):
-        reaped = executions.reap_stale(_session(), grace_seconds=grace)
+        reaped = executions.reap_stale(_session(), grace_seconds=grace, follow_up=follow_up)
+    for retry_id, delay in follow_up.retries:
+        _state().queue.run_executions([retry_id], delay=delay)
     where = f"tenant {tenant}" if tenant else "all tenants"
     click.echo(f"marked {reaped} abandoned executions as failed ({where})")
+
+
+# --- dead letters --------------------------------------------------------------------------
+
+dead_letters_group = AppGroup(
+    "dead-letters", help="Inspect, replay and discard event deliveries that failed for good."
+)
+jsscripts.add_command(dead_letters_group)
+
+DEAD_LETTER_HEADERS = ["ID", "CREATED", "SCRIPT", "EVENT TYPE", "ATTEMPTS", "STATE", "ERROR"]
+ERROR_WIDTH = 60
+
+
+def _letter_state(letter: DeadLetter) -> str:
+    if letter.replayed_at is not None:
+        return "replayed"
+    return "discarded" if letter.discarded_at is not None else "open"
+
+
+def _script_names(session: Session, script_ids: list[str]) -> dict[str, str]:
+    if not script_ids:
+        return {}
+    rows = session.execute(select(Script.id, Script.name).where(Script.id.in_(script_ids)))
+    return {row.id: row.name for row in rows}
+
+
+def _error_line(error: Any) -> str:
+    if not isinstance(error, dict):
+        return ""
+    text = f"{error.get('name') or 'Error'}: {error.get('message') or ''}"
+    return " ".join(text.split())
+
+
+def _letter_view(letter: DeadLetter, script_name: str | None) -> dict[str, Any]:
+    return {
+        "id": letter.id,
+        "script": {"id": letter.script_id, "name": script_name},
+        "event_id": letter.event_id,
+        "event_type": letter.event_type,
+        "state": _letter_state(letter),
+        "created_at": letter.created_at.isoformat() if letter.created_at else None,
+        "replayed_at": letter.replayed_at.isoformat() if letter.replayed_at else None,
+        "discarded_at": letter.discarded_at.isoformat() if letter.discarded_at else None,
+        "attempts": list(letter.attempts or []),
+        "payload": letter.payload,
+        "error": letter.error,
+    }
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _letter_row(view: dict[str, Any]) -> list[str]:
+    return [
+        view["id"],
+        _when(datetime.fromisoformat(view["created_at"])) if view["created_at"] else "-",
+        view["script"]["name"] or view["script"]["id"],
+        view["event_type"] or "-",
+        str(len(view["attempts"])),
+        view["state"],
+        _clip(_error_line(view["error"]), ERROR_WIDTH) or "-",
+    ]
+
+
+def _get_letter(session: Session, letter_id: str) -> DeadLetter:
+    try:
+        return dead_letters.get_dead_letter(session, letter_id)
+    except NotFound:
+        raise NotFound(f"dead letter {letter_id!r} not found") from None
+
+
+@dead_letters_group.command("list")
+@tenant_option
+@click.option(
+    "--state",
+    type=click.Choice(dead_letters.STATES),
+    default="open",
+    show_default=True,
+    help="Which dead letters.",
+)
+@click.option("--script", "script_ref", help="Only this script (name or id).")
+@click.option("--event-type", help="Only this event type.")
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 500),
+    default=100,
+    show_default=True,
+    help="At most this many.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def dead_letters_list(
+    tenant: str,
+    state: str,
+    script_ref: str | None,
+    event_type: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List the tenant's dead letters, newest first."""
+    with _scope(tenant):
+        session = _session()
+        script_id = _resolve(session, script_ref).id if script_ref else None
+        letters, total = dead_letters.list_dead_letters(
+            session, state=state, script_id=script_id, event_type=event_type, limit=limit
+        )
+        names = _script_names(session, sorted({letter.script_id for letter in letters}))
+        views = [_letter_view(letter, names.get(letter.script_id)) for letter in letters]
+    if as_json:
+        click.echo(_dumps({"total": total, "dead_letters": views}, indent=2))
+        return
+    if not views:
+        click.echo(f"no {state} dead letters" if state != "all" else "no dead letters")
+        return
+    click.echo(_table([_letter_row(v) for v in views], DEAD_LETTER_HEADERS))
+    if total > len(views):
+        click.echo(f"({len(views)} of {total} shown: use --limit or narrow the filter)", err=True)
+
+
+@dead_letters_group.command("show")
+@click.argument("dead_letter_id")
+@tenant_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def dead_letters_show(dead_letter_id: str, tenant: str, as_json: bool) -> None:
+    """Show one dead letter: payload, error with stack, and the runs of its event."""
+    with _scope(tenant):
+        session = _session()
+        letter = _get_letter(session, dead_letter_id)
+        names = _script_names(session, [letter.script_id])
+        view = _letter_view(letter, names.get(letter.script_id))
+        runs = [
+            {
+                "id": e.id,
+                "attempt": e.attempt,
+                "status": e.status,
+                "end_reason": e.end_reason,
+                "at": (e.started_at or e.created_at).isoformat(),
+            }
+            for e in dead_letters.attempts_of(session, letter)
+        ]
+    if as_json:
+        click.echo(_dumps({**view, "runs": runs}, indent=2))
+        return
+    click.echo(f"id:         {view['id']}")
+    click.echo(f"script:     {view['script']['name']} ({view['script']['id']})")
+    click.echo(f"event:      {view['event_type'] or '-'} ({view['event_id'] or '-'})")
+    click.echo(f"created:    {_when(letter.created_at)}")
+    state = view["state"]
+    if state != "open":
+        closed = letter.replayed_at if state == "replayed" else letter.discarded_at
+        state = f"{state} {_when(closed)}"
+    click.echo(f"state:      {state}")
+    click.echo(f"attempts:   {len(view['attempts'])}")
+    for run in runs:
+        reason = run["end_reason"]
+        detail = f" ({reason})" if reason and reason != run["status"] else ""
+        click.echo(f"  attempt {run['attempt']}: {run['status']}{detail} {run['id']}")
+    click.echo(f"payload:    {_dumps(view['payload'], indent=2)}")
+    error = view["error"]
+    if isinstance(error, dict):
+        click.echo(f"error:      {_error_line(error)}{_at(error)}")
+        if error.get("stack"):
+            click.echo(str(error["stack"]))
+
+
+def _one_or_all(letter_id: str | None, all_: bool, script_ref: str | None) -> None:
+    if all_ == (letter_id is not None):
+        raise UsageFailure("give either a dead letter ID or --all")
+    if script_ref is not None and not all_:
+        raise UsageFailure("--script only goes with --all")
+
+
+@dead_letters_group.command("replay")
+@click.argument("dead_letter_id", required=False)
+@tenant_option
+@click.option("--all", "all_", is_flag=True, help="Replay every open dead letter.")
+@click.option("--script", "script_ref", help="With --all: only this script's (name or id).")
+def dead_letters_replay(
+    dead_letter_id: str | None, tenant: str, all_: bool, script_ref: str | None
+) -> None:
+    """Queue the event of a dead letter (or of every open one) again, for its script's current
+    version. Exit code 2 when a replay is refused (already closed, script not active, event
+    runs switched off): with --all the others are still queued."""
+    _one_or_all(dead_letter_id, all_, script_ref)
+    state = _state()
+    refused: list[tuple[DeadLetter, str]] = []
+    try:
+        with _scope(tenant):
+            session = _session()
+            if dead_letter_id is not None:
+                letter = _get_letter(session, dead_letter_id)
+                # refused (RunRefused): a clean "Error: ..." line and exit 2, via _scope
+                queued = [dead_letters.replay(session, state.run_context(), letter.id)]
+            else:
+                script_id = _resolve(session, script_ref).id if script_ref else None
+                queued, refused = dead_letters.replay_all(
+                    session, state.run_context(), script_id=script_id
+                )
+            lines = [f"queued {e.id} (attempt {e.attempt})" for e in queued]
+            problems = [f"refused {letter.id}: {reason}" for letter, reason in refused]
+    finally:
+        state.close_runtime()  # replaying only queues; the pool it started must not outlive it
+    for line in lines:
+        click.echo(line)
+    if all_:
+        click.echo(f"{len(queued)} replayed, {len(refused)} refused")
+    if problems:
+        for line in problems:
+            click.echo(f"Error: {line}", err=True)
+        raise click.exceptions.Exit(2)
+
+
+@dead_letters_group.command("discard")
+@click.argument("dead_letter_id", required=False)
+@tenant_option
+@click.option("--all", "all_", is_flag=True, help="Discard every open dead letter.")
+@click.option("--script", "script_ref", help="With --all: only this script's (name or id).")
+def dead_letters_discard(
+    dead_letter_id: str | None, tenant: str, all_: bool, script_ref: str | None
+) -> None:
+    """Close a dead letter (or every open one) without running it; it is kept for the record."""
+    _one_or_all(dead_letter_id, all_, script_ref)
+    with _scope(tenant):
+        session = _session()
+        if dead_letter_id is not None:
+            letter = _get_letter(session, dead_letter_id)
+            if _letter_state(letter) != "open":
+                raise UsageFailure(f"dead letter {letter.id} is already {_letter_state(letter)}")
+            dead_letters.discard(session, letter.id)
+            count = 1
+        else:
+            ids = None
+            if script_ref:
+                script_id = _resolve(session, script_ref).id
+                letters, _total = dead_letters.list_dead_letters(
+                    session, script_id=script_id, limit=500
+                )
+                ids = [letter.id for letter in letters]
+            count = dead_letters.discard_all(session, ids)
+    click.echo(f"discarded {count} dead letter{'s' * (count != 1)}")
+
+
+# --- the consumer --------------------------------------------------------------------------
+
+
+@jsscripts.command("worker")
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    help="Worker threads (default JSSCRIPTS_POOL_SIZE: one per sandbox process).",
+)
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Run the every-minute jobs (cron, sweep, prune); safe on every consumer.",
+)
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    help="Serve this consumer's Prometheus metrics on this port.",
+)
+@click.option("--metrics-host", default="127.0.0.1", show_default=True)
+def worker_command(
+    workers: int | None, periodic: bool, metrics_port: int | None, metrics_host: str
+) -> None:
+    """Run the Huey consumer: event deliveries, queued runs, retries, cron, the sweep.
+
+    Start as many as you like, on as many machines as share the database and the queue
+    (JSSCRIPTS_HUEY_URL=redis://...). Ctrl-C (SIGINT) stops gracefully: runs in progress finish.
+    """
+    import logging
+
+    from prometheus_client import start_http_server
+
+    state = _state()
+    if state.huey is None or state.huey.immediate:
+        raise UsageFailure("JSSCRIPTS_HUEY_IMMEDIATE is on: tasks already run inline")
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr=metrics_host)
+    consumer = state.huey.create_consumer(
+        workers=workers or current_app.config["JSSCRIPTS_POOL_SIZE"],
+        worker_type="thread",
+        periodic=periodic,
+        # SqliteHuey is polled: start fast and back off to at most 1 s when idle (Huey's
+        # default of 10 s would delay the first event after a quiet spell by that much).
+        initial_delay=0.01,
+        backoff=1.15,
+        max_delay=1.0,
+    )
+    try:
+        consumer.run()
+    finally:
+        state.close_runtime()

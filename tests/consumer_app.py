@@ -27,8 +27,8 @@ def create_app() -> Flask:
         SECRET_KEY="test",
         JSSCRIPTS_HUEY_URL=os.environ["JSSCRIPTS_TEST_HUEY"],
         JSSCRIPTS_POOL_SIZE=2,
-        **json.loads(os.environ.get("JSSCRIPTS_TEST_CONFIG", "{}")),
     )
+    app.config.update(json.loads(os.environ.get("JSSCRIPTS_TEST_CONFIG", "{}")))
     db = SQLAlchemy()
     db.init_app(app)
     ext = JSScripts()
@@ -42,6 +42,10 @@ def create_app() -> Flask:
                 # Two processes write this file: wait for the lock instead of failing at once.
                 dbapi_conn.execute("PRAGMA busy_timeout=30000")
                 dbapi_conn.execute("PRAGMA foreign_keys=ON")
+                # What the README recommends for SQLite beside a consumer: readers never
+                # wait for the writer, and commits reach the OS at once but are flushed to
+                # disk at checkpoints (a power cut may lose the last ones, a crash cannot).
                 dbapi_conn.execute("PRAGMA journal_mode=WAL")
+                dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
     return app

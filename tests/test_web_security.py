@@ -17,11 +17,14 @@ from typing import Any
 
 import pytest
 from data_fixtures import *  # noqa: F403 - app_factory, database_url
+from dead_letter_fixtures import seed_dead_letters
 from flask import url_for
-from web_fixtures import *  # noqa: F403 - web
-from web_fixtures import ALL, make_web
+from sqlalchemy import func, select
+from web_fixtures import ALL
+from web_fixtures import make_web as make_plain_web
 
-from flask_jsscripts.models import Execution, Script, ScriptVersion
+from flask_jsscripts import tenancy
+from flask_jsscripts.models import DeadLetter, Execution, Script, ScriptVersion
 from flask_jsscripts.permissions import ALL_PERMISSIONS
 from flask_jsscripts.web.views import PUBLIC_ENDPOINTS, VIEW_PERMISSIONS
 
@@ -29,10 +32,28 @@ from flask_jsscripts.web.views import PUBLIC_ENDPOINTS, VIEW_PERMISSIONS
 @dataclass
 class Route:
     method: str
-    perm: str
+    perm: str | tuple[str, ...]  # a tuple: any one of these permissions opens the route
     ids: tuple[str, ...] = ()  # which ids the URL takes
     data: dict[str, Any] = field(default_factory=dict)
     args: dict[str, Any] = field(default_factory=dict)
+    # URL parameter -> key of the ids to fill it with (two routes on two different rows)
+    id_keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def perms(self) -> set[str]:
+        return set(self.perm) if isinstance(self.perm, tuple) else {self.perm}
+
+
+def make_web(app_factory, rt, **kw):
+    """The web fixture's app, plus an event script with two open dead letters per tenant."""
+    web = make_plain_web(app_factory, rt, **kw)
+    seed_dead_letters(web)
+    return web
+
+
+@pytest.fixture
+def web(app_factory, rt):
+    return make_web(app_factory, rt)
 
 
 FORM = {
@@ -63,16 +84,42 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("versions", "GET"): Route("GET", "scripts.read", ("script_id",)),
     ("version", "GET"): Route("GET", "scripts.read", ("script_id", "number")),
     ("rollback", "POST"): Route("POST", "scripts.update", ("script_id", "number")),
+    ("filter_test", "POST"): Route(
+        "POST",
+        ("scripts.update", "scripts.create"),
+        data={"event_filter": '{"path": "a", "op": "eq", "value": 1}', "filter_sample": '{"a": 1}'},
+    ),
+    ("dead_letters", "GET"): Route("GET", "scripts.read"),
+    ("dead_letter", "GET"): Route("GET", "scripts.read", ("dead_letter_id",)),
+    ("replay_dead_letter", "POST"): Route("POST", "scripts.execute", ("dead_letter_id",)),
+    ("discard_dead_letter", "POST"): Route(
+        "POST",
+        "scripts.update",
+        ("dead_letter_id",),
+        id_keys={"dead_letter_id": "other_letter_id"},
+    ),
+    ("replay_all_dead_letters", "POST"): Route("POST", "scripts.execute"),
+    ("discard_all_dead_letters", "POST"): Route("POST", "scripts.update"),
 }
 
 
 def _url(app, endpoint: str, route: Route, ids: dict[str, Any]) -> str:
     with app.test_request_context():
-        return url_for(f"jsscripts.{endpoint}", **{k: ids[k] for k in route.ids}, **route.args)
+        return url_for(
+            f"jsscripts.{endpoint}",
+            **{k: ids[route.id_keys.get(k, k)] for k in route.ids},
+            **route.args,
+        )
 
 
 def _ids(seed) -> dict[str, Any]:
-    return {"script_id": seed.script_id, "execution_id": seed.execution_id, "number": 1}
+    return {
+        "script_id": seed.script_id,
+        "execution_id": seed.execution_id,
+        "number": 1,
+        "dead_letter_id": seed.dead_letter_id,
+        "other_letter_id": seed.other_letter_id,
+    }
 
 
 def _call(web, endpoint: str, route: Route, ids: dict[str, Any], **kw):
@@ -83,8 +130,18 @@ def _call(web, endpoint: str, route: Route, ids: dict[str, Any], **kw):
     return web.client.post(url, dict(route.data), **kw)
 
 
+def _open_letters(web, tenant: str) -> int:
+    with web.app.app_context(), tenancy.tenant_scope(tenant):
+        return web.db.session.scalar(
+            select(func.count())
+            .select_from(DeadLetter)
+            .where(DeadLetter.replayed_at.is_(None), DeadLetter.discarded_at.is_(None))
+        )
+
+
 def _snapshot(web, tenant: str) -> tuple[int, ...]:
-    return tuple(web.count(m, tenant) for m in (Script, ScriptVersion, Execution))
+    counts = tuple(web.count(m, tenant) for m in (Script, ScriptVersion, Execution, DeadLetter))
+    return (*counts, _open_letters(web, tenant))
 
 
 def test_every_route_is_in_the_matrix(web):
@@ -119,7 +176,7 @@ def test_matrix_requests_succeed_for_an_admin(web, admin_ok):
 def test_each_route_needs_its_permission(web):
     before = _snapshot(web, "acme")
     for (endpoint, _method), route in MATRIX.items():
-        others = ",".join(sorted(ALL_PERMISSIONS - {route.perm}))
+        others = ",".join(sorted(ALL_PERMISSIONS - route.perms))
         for perms in (others, ""):
             response = _call(web, endpoint, route, _ids(web.acme), perms=perms)
             assert response.status_code == 403, (endpoint, perms, response.status_code)
@@ -154,9 +211,15 @@ def _without_token(response) -> bytes:
 
 def test_foreign_ids_are_404_exactly_like_unknown_ids(web):
     before = {t: _snapshot(web, t) for t in ("acme", "globex")}
-    unknown = {"script_id": str(uuid.uuid4()), "execution_id": str(uuid.uuid4()), "number": 1}
+    unknown = {
+        "script_id": str(uuid.uuid4()),
+        "execution_id": str(uuid.uuid4()),
+        "number": 1,
+        "dead_letter_id": str(uuid.uuid4()),
+        "other_letter_id": str(uuid.uuid4()),
+    }
     # acme's script with globex's execution id: a foreign child of an own parent
-    mixed = {"script_id": web.acme.script_id, "execution_id": web.globex.execution_id, "number": 1}
+    mixed = {**_ids(web.acme), "execution_id": web.globex.execution_id}
     for (endpoint, _method), route in MATRIX.items():
         if not route.ids:
             continue
@@ -180,6 +243,12 @@ def test_junk_ids_and_numbers_are_404_not_500(web):
         url = f"/scripts/{web.acme.script_id}/versions/{number}"
         assert web.client.get(url).status_code == 404
         assert web.client.post(url + "/rollback").status_code == 404
+    for value in junk:
+        url = f"/scripts/dead-letters/{value}"
+        assert web.client.get(url).status_code == 404
+        assert web.client.post(url + "/replay").status_code == 404
+        assert web.client.post(url + "/discard").status_code == 404
+        assert web.client.get(f"/scripts/dead-letters?script={value}").status_code == 404
 
 
 @pytest.mark.parametrize("csrf_protect", [False, True], ids=["own-check", "host-CSRFProtect"])

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from .. import tenancy
 from ..models import EXECUTION_TRIGGERS, Execution, Script, utcnow
@@ -162,12 +162,21 @@ def _start(
     session.flush()
     # What the run needs, read before the commit expires the rows (saves two SELECTs).
     plan = _Plan.of(script, execution)
-    if running and session.get_bind().dialect.name == "postgresql":
-        # The row only has to survive this process, not a crash of the database server: the
-        # run's final commit is synchronous and makes it durable. Saves one WAL flush per run.
+    if running:
+        _commit_without_flush_wait(session)
+    else:
+        session.commit()
+    return execution, plan
+
+
+def _commit_without_flush_wait(session: Session) -> None:
+    """Commit a row that only has to survive this process, not a crash of the database
+    server: a lost ``running`` mark leaves the row ``pending`` (re-driven) or is overwritten
+    by the run's final, synchronous commit. On PostgreSQL this saves one WAL flush per run,
+    and releases the script's row lock (held since ``_lock_script``) that much sooner."""
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     session.commit()
-    return execution, plan
 
 
 def running_deadline(started: datetime, timeout: float) -> datetime:
@@ -307,14 +316,15 @@ def execute(
     whose script is at a concurrency cap stays ``pending`` (the caller tries again later)."""
     if not plausible_id(execution_id):  # see scripts.plausible_id
         raise NotFound("execution not found")
-    execution = tenancy.get(session, Execution, execution_id)
-    if execution is None:
+    # Columns, not the entity: nothing to expire and reload after the claim's commit.
+    row = session.execute(_pending_statement(), {"execution_id": execution_id}).first()
+    if row is None:
         raise NotFound("execution not found")
-    if execution.status != "pending":
-        return execution
+    if row.status != "pending":
+        return tenancy.get(session, Execution, execution_id)
     now = utcnow()
     try:
-        script = _lock_script(session, execution.script_id, now)
+        script = _lock_script(session, row.script_id, now)
     except NotFound:
         script = None
     if script is not None:
@@ -322,7 +332,7 @@ def execute(
             _check_concurrency(script, script.for_script, script.for_tenant, rc.config)
         except RunRefused:
             session.rollback()
-            return execution
+            return tenancy.get(session, Execution, execution_id)
         timeout = effective_limits(script.limits, rc.config).timeout
     else:
         timeout = rc.config["JSSCRIPTS_DEFAULT_TIMEOUT"]
@@ -332,14 +342,14 @@ def execute(
         .values(status="running", started_at=now, deadline_at=running_deadline(now, timeout))
         .execution_options(synchronize_session=False)
     )
-    session.commit()
+    _commit_without_flush_wait(session)
     if claimed.rowcount != 1:
-        session.refresh(execution)
-        return execution
-    plan = _Plan.load(session, execution)
-    if plan is None:  # deleted after the row was written
+        return tenancy.get(session, Execution, execution_id)
+    execution = _reference(session, execution_id)
+    if script is None:  # deleted after the row was written
         failure = _failure("NotFoundError", "the script was deleted", code="SCRIPT_DELETED")
         return _record(session, execution, failure)
+    plan = _Plan.of(script, row)
     if script.status != "active" and plan.trigger in AUTOMATIC_TRIGGERS:
         # Paused or disabled after the run was queued: it must not run any more.
         failure = _failure(
@@ -349,6 +359,35 @@ def execute(
         )
         return _record(session, execution, failure, plan, follow_up)
     return _run_claimed(session, rc, execution, plan, user, extra_context, follow_up)
+
+
+def _reference(session: Session, execution_id: str) -> Execution:
+    """The row of an id this process just claimed, without a SELECT: an expired instance in
+    the session, loaded (tenant-scoped, like any load) only if the caller reads it."""
+    existing = session.identity_map.get(session.identity_key(Execution, execution_id))
+    if existing is not None:
+        session.expire(existing)
+        return existing
+    execution = Execution(id=execution_id)
+    make_transient_to_detached(execution)
+    session.add(execution)
+    session.expire(execution)
+    return execution
+
+
+@functools.cache
+def _pending_statement() -> Any:
+    return select(
+        Execution.id,
+        Execution.tenant_id,
+        Execution.script_id,
+        Execution.status,
+        Execution.version,
+        Execution.trigger,
+        Execution.attempt,
+        Execution.input,
+        Execution.event_id,
+    ).where(Execution.id == bindparam("execution_id"))
 
 
 def _run_claimed(

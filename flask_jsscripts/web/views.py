@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import math
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime
@@ -41,7 +42,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError as WTFValidationError
 
@@ -54,6 +55,7 @@ from ..models import (
     EXECUTION_TRIGGERS,
     SCRIPT_STATUSES,
     SCRIPT_TYPES,
+    DeadLetter,
     Execution,
     Script,
     ScriptVersion,
@@ -65,9 +67,11 @@ from ..permissions import (
     SCRIPTS_READ,
     SCRIPTS_UPDATE,
 )
+from ..services import dead_letters as dead_letter_service
 from ..services import executions as execution_service
+from ..services import filters as filter_service
 from ..services import scripts as script_service
-from ..services.errors import NotFound, ServiceError, ValidationError
+from ..services.errors import NotFound, RunRefused, ServiceError, ValidationError
 from ..services.validation import next_cron_runs, validate_script
 from . import assets
 from .forms import AUTH_CHOICES, STATUS_CHOICES, TYPE_CHOICES, ScriptForm
@@ -81,7 +85,7 @@ LIVE_STATUSES = ("pending", "running")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # endpoint -> permission, filled by @jsview; the tests walk the URL map against it.
-VIEW_PERMISSIONS: dict[str, str] = {}
+VIEW_PERMISSIONS: dict[str, str | tuple[str, ...]] = {}
 # Endpoints that need no permission: static files of the UI (public, versioned libraries).
 PUBLIC_ENDPOINTS = frozenset({"static", "monaco"})
 
@@ -122,8 +126,25 @@ def _actor() -> str | None:
     return None if ident is None else ident[:64]
 
 
-def jsview(perm: str) -> Callable[[F], F]:
-    """Permission, tenant scope and service-error handling around a view."""
+def _requires_any(perms: tuple[str, ...]) -> Callable[[F], F]:
+    """Like :func:`permissions.requires`, for a view that any one of ``perms`` opens."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            user = permissions.current_user()
+            if not any(permissions.has_permission(user, perm) for perm in perms):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def jsview(perm: str | tuple[str, ...]) -> Callable[[F], F]:
+    """Permission, tenant scope and service-error handling around a view. ``perm`` is one
+    permission name, or a tuple of names of which the user needs any one."""
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -143,7 +164,10 @@ def jsview(perm: str) -> Callable[[F], F]:
                     return error_response(exc.status, exc.message)
 
         # Permission first (deny by default), then the tenant.
-        wrapper = permissions.requires(perm)(scoped)
+        if isinstance(perm, tuple):
+            wrapper = _requires_any(perm)(scoped)
+        else:
+            wrapper = permissions.requires(perm)(scoped)
         VIEW_PERMISSIONS[view.__name__] = perm
         wrapper.jsscripts_permission = perm  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
@@ -393,6 +417,76 @@ def cron_preview() -> Any:
     )
 
 
+MAX_SAMPLE_CHARS = 64 * 1024  # a sample event payload pasted into the filter tester
+
+
+def _load_json(raw: str) -> tuple[Any, str, str]:
+    """(value, problem, detail) of JSON typed into the filter tester: problem is "" (fine),
+    "invalid" (detail: the parser's message) or "deep" (past the parser's nesting limit)."""
+    try:
+        return json.loads(raw, parse_constant=_no_constant), "", ""
+    except RecursionError:
+        return None, "deep", ""
+    except ValueError as exc:
+        return None, "invalid", str(exc)
+
+
+def _compact(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+@jsview((SCRIPTS_UPDATE, SCRIPTS_CREATE))
+def filter_test() -> Any:
+    """htmx: how the filter typed in the form judges a sample payload, condition by condition
+    (a POST for the size of the payload; it changes nothing). Unusable input answers 422 with
+    the messages, which ui.js swaps in like a result."""
+    raw_filter = request.form.get("event_filter", "")
+    raw_sample = request.form.get("filter_sample", "")
+    errors: list[str] = []
+    tree: Any = None
+    sample: Any = None
+    if raw_filter.strip():
+        tree, problem, detail = _load_json(raw_filter)
+        if problem == "deep":
+            errors.append(_("The filter is nested too deeply."))
+        elif problem:
+            errors.append(_("The filter is not valid JSON: %(error)s", error=detail))
+        elif not isinstance(tree, dict):
+            errors.append(_("The filter must be a JSON object."))
+    if not raw_sample.strip():
+        errors.append(_("Enter a sample event payload (JSON) to test the filter against."))
+    elif len(raw_sample) > MAX_SAMPLE_CHARS:
+        errors.append(
+            _("The sample payload is too large (at most %(num)s characters).", num=MAX_SAMPLE_CHARS)
+        )
+    else:
+        sample, problem, detail = _load_json(raw_sample)
+        if problem == "deep":
+            errors.append(_("The sample payload is nested too deeply."))
+        elif problem:
+            errors.append(_("The sample payload is not valid JSON: %(error)s", error=detail))
+    report: dict[str, Any] | None = None
+    if not errors:
+        report = filter_service.explain(tree, sample)
+        errors = list(report["errors"])
+        report["conditions"] = [
+            {**c, "value_text": _compact(c["value"]), "actual_text": _compact(c["actual"])}
+            for c in report["conditions"]
+        ]
+    html = render_template(
+        "jsscripts/_filter_test.html",
+        errors=errors,
+        report=report if not errors else None,
+        empty_filter=not tree,
+    )
+    return Response(html, status=422 if errors else 200, mimetype="text/html")
+
+
 # --- view, status, delete ------------------------------------------------------------------
 
 
@@ -412,6 +506,22 @@ def view(script_id: str) -> Any:
         run_input=request.args.get("input", ""),
         run_errors=[],
         result=None,
+        open_dead_letters=_open_dead_letters(script.id),
+    )
+
+
+def _open_dead_letters(script_id: str) -> int:
+    return (
+        _session().scalar(
+            select(func.count())
+            .select_from(DeadLetter)
+            .where(
+                DeadLetter.script_id == script_id,
+                DeadLetter.replayed_at.is_(None),
+                DeadLetter.discarded_at.is_(None),
+            )
+        )
+        or 0
     )
 
 
@@ -577,6 +687,282 @@ def rollback(script_id: str, number: int) -> Any:
     return redirect(target, code=303)
 
 
+# --- dead letters --------------------------------------------------------------------------
+
+DEAD_LETTER_STATES = dead_letter_service.STATES  # open, replayed, discarded, all
+BULK_LIMIT = 500  # what one "replay all" / "discard all" handles (the service's page size)
+
+
+def _dead_letter_state_labels() -> dict[str, str]:
+    labels = {
+        "open": _("Open"),
+        "replayed": _("Replayed"),
+        "discarded": _("Discarded"),
+        "all": _("All"),
+    }
+    assert tuple(labels) == DEAD_LETTER_STATES
+    return labels
+
+
+def letter_state(letter: DeadLetter) -> str:
+    if letter.replayed_at is not None:
+        return "replayed"
+    if letter.discarded_at is not None:
+        return "discarded"
+    return "open"
+
+
+def _refusal_message(exc: RunRefused) -> str:
+    """The user's words for a refused replay (the service's reason codes)."""
+    if exc.reason == "closed":
+        return _("This dead letter was already replayed or discarded.")
+    if exc.reason == "disabled":
+        return _("Event runs are switched off: nothing can be replayed.")
+    if exc.reason == "inactive":
+        return _("The script is not active: activate it, then replay.")
+    return exc.message
+
+
+def _list_filters() -> dict[str, Any]:
+    """State and script of the dead-letter list, from the query string or a posted form."""
+    source = request.form if request.method == "POST" else request.args
+    state = source.get("state", "open")
+    script_id = source.get("script", "").strip()
+    script = _get_script(script_id) if script_id else None  # a foreign script: 404
+    return {"state": state if state in DEAD_LETTER_STATES else "open", "script": script}
+
+
+def _list_url(filters: dict[str, Any], page: int | None = None) -> str:
+    args: dict[str, Any] = {"state": filters["state"]}
+    if filters["script"] is not None:
+        args["script"] = filters["script"].id
+    if page and page > 1:
+        args["page"] = page
+    return url_for("jsscripts.dead_letters", **args)
+
+
+def _script_names(extra: list[str]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Names of the scripts that have dead letters (for the filter) and of ``extra`` ids."""
+    with_letters = select(DeadLetter.script_id).distinct().scalar_subquery()
+    rows = _session().execute(
+        select(Script.id, Script.name)
+        .where(Script.id.in_(with_letters) | Script.id.in_(extra))
+        .order_by(Script.name)
+    )
+    pairs = [(row.id, row.name) for row in rows]
+    return dict(pairs), pairs
+
+
+def _dead_letter_list(filters: dict[str, Any], notices: list[tuple[str, str]]) -> dict[str, Any]:
+    page_no = _int_arg("page", 1) if request.method == "GET" else 1
+    script = filters["script"]
+    script_id = script.id if script is not None else None
+
+    def fetch(page: int) -> tuple[list[DeadLetter], int]:
+        return dead_letter_service.list_dead_letters(
+            _session(),
+            state=filters["state"],
+            script_id=script_id,
+            limit=PER_PAGE,
+            offset=(page - 1) * PER_PAGE,
+        )
+
+    rows, total = fetch(page_no)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    if page_no > pages:
+        page_no = pages
+        rows, total = fetch(page_no)
+    names, choices = _script_names([script_id] if script_id else [])
+    return {
+        "letters": rows,
+        "total": total,
+        "page_no": page_no,
+        "pages": pages,
+        "state": filters["state"],
+        "script": script,
+        "script_names": names,
+        "script_choices": choices,
+        "state_labels": _dead_letter_state_labels(),
+        "prev_url": _list_url(filters, page_no - 1) if page_no > 1 else None,
+        "next_url": _list_url(filters, page_no + 1) if page_no < pages else None,
+        "notices": notices,
+    }
+
+
+@jsview(SCRIPTS_READ)
+def dead_letters() -> Any:
+    context = _dead_letter_list(_list_filters(), [])
+    if is_htmx() and request.headers.get("HX-Target") == "jsscripts-dl-results":
+        return render_template("jsscripts/_dead_letter_results.html", **context)
+    return render_template("jsscripts/dead_letters.html", **context)
+
+
+def _attempts(letter: DeadLetter) -> list[Execution]:
+    """Every run of the event for the script: the recorded attempts and the replays since."""
+    found = {e.id: e for e in dead_letter_service.attempts_of(_session(), letter)}
+    if letter.event_id:
+        for e in _session().scalars(
+            select(Execution).where(
+                Execution.script_id == letter.script_id, Execution.event_id == letter.event_id
+            )
+        ):
+            found.setdefault(e.id, e)
+    return sorted(found.values(), key=lambda e: (e.attempt, e.created_at))
+
+
+def _detail_context(letter: DeadLetter, notices: list[tuple[str, str]]) -> dict[str, Any]:
+    recorded = set(letter.attempts or [])
+    return {
+        "letter": letter,
+        "script": _get_script(letter.script_id),
+        "state": letter_state(letter),
+        "attempts": _attempts(letter),
+        "recorded": recorded,
+        "state_labels": _dead_letter_state_labels(),
+        "notices": notices,
+    }
+
+
+@jsview(SCRIPTS_READ)
+def dead_letter(dead_letter_id: str) -> Any:
+    letter = dead_letter_service.get_dead_letter(_session(), dead_letter_id)
+    return render_template("jsscripts/dead_letter.html", **_detail_context(letter, []))
+
+
+def _letter_answer(
+    letter: DeadLetter,
+    filters: dict[str, Any],
+    status: int,
+    notices: list[tuple[str, str]],
+    queued: Execution | None = None,
+) -> Any:
+    """What a replay or discard of one dead letter answers. A refusal: its message as text for
+    htmx (ui.js shows it), else the detail page with the message. A success: the row or the
+    detail fragment for htmx (by its target), else a redirect to where the form came from,
+    with the notices flashed."""
+    if status >= 400:
+        if is_htmx():
+            return Response(notices[0][1], status=status, mimetype="text/plain")
+        html = render_template("jsscripts/dead_letter.html", **_detail_context(letter, notices))
+        return Response(html, status=status, mimetype="text/html")
+    target = request.headers.get("HX-Target", "") if is_htmx() else ""
+    if target == f"jsscripts-dl-row-{letter.id}":
+        names, _pairs = _script_names([letter.script_id])
+        return render_template(
+            "jsscripts/_dead_letter_row.html",
+            letter=letter,
+            script_names=names,
+            state_labels=_dead_letter_state_labels(),
+            notices=notices,
+            queued=queued,
+            **filters,
+        )
+    if target == "jsscripts-dead-letter":
+        return render_template(
+            "jsscripts/_dead_letter_detail.html", **_detail_context(letter, notices)
+        )
+    for category, message in notices:
+        flash(message, category)
+    if request.form.get("return_to") == "list":
+        location = _list_url(filters)
+    else:
+        location = url_for("jsscripts.dead_letter", dead_letter_id=letter.id)
+    if is_htmx():
+        return Response("", status=200, headers={"HX-Redirect": location})
+    return redirect(location, code=303)
+
+
+@jsview(SCRIPTS_EXECUTE)
+def replay_dead_letter(dead_letter_id: str) -> Any:
+    letter = dead_letter_service.get_dead_letter(_session(), dead_letter_id)
+    filters = _list_filters()  # where the answer goes back to: checked before acting
+    try:
+        queued = dead_letter_service.replay(_session(), _state().run_context(), letter.id)
+    except RunRefused as exc:
+        _session().rollback()
+        letter = dead_letter_service.get_dead_letter(_session(), dead_letter_id)
+        return _letter_answer(letter, filters, 409, [("error", _refusal_message(exc))])
+    message = _("The event was queued again (attempt %(num)s).", num=queued.attempt)
+    return _letter_answer(letter, filters, 200, [("success", message)], queued)
+
+
+@jsview(SCRIPTS_UPDATE)
+def discard_dead_letter(dead_letter_id: str) -> Any:
+    letter = dead_letter_service.get_dead_letter(_session(), dead_letter_id)
+    filters = _list_filters()
+    if letter_state(letter) != "open":
+        message = _("This dead letter was already replayed or discarded.")
+        return _letter_answer(letter, filters, 409, [("error", message)])
+    dead_letter_service.discard(_session(), letter.id)
+    return _letter_answer(letter, filters, 200, [("success", _("Dead letter discarded."))])
+
+
+def _bulk_answer(filters: dict[str, Any], notices: list[tuple[str, str]]) -> Any:
+    if is_htmx():
+        context = _dead_letter_list(filters, notices)
+        return render_template("jsscripts/_dead_letter_results.html", **context)
+    for category, message in notices:
+        flash(message, category)
+    return redirect(_list_url(filters), code=303)
+
+
+@jsview(SCRIPTS_EXECUTE)
+def replay_all_dead_letters() -> Any:
+    filters = _list_filters()
+    script = filters["script"]
+    queued, refused = dead_letter_service.replay_all(
+        _session(), _state().run_context(), script_id=script.id if script else None
+    )
+    notices: list[tuple[str, str]] = []
+    if not queued and not refused:
+        notices.append(("success", _("There are no open dead letters to replay.")))
+    elif queued:
+        message = ngettext(
+            "%(num)d event queued again.", "%(num)d events queued again.", len(queued)
+        )
+        notices.append(("success", message))
+    notices.extend(("error", message) for message in _refusal_notices(refused))
+    return _bulk_answer(filters, notices)
+
+
+def _refusal_notices(refused: list[tuple[DeadLetter, str]]) -> list[str]:
+    """One line per cause of the refusals of a "replay all" (they only concern open letters:
+    event runs switched off, or scripts that are not active)."""
+    if not refused:
+        return []
+    config = _state().config
+    if not (config["JSSCRIPTS_ENABLED"] and config["JSSCRIPTS_ENABLE_EVENTS"]):
+        return [_("Event runs are switched off: nothing can be replayed.")]
+    per_script: dict[str, int] = {}
+    for letter, _reason in refused:
+        per_script[letter.script_id] = per_script.get(letter.script_id, 0) + 1
+    names, _pairs = _script_names(list(per_script))
+    return [
+        ngettext(
+            "%(num)d dead letter of %(name)s was not replayed: the script is not active.",
+            "%(num)d dead letters of %(name)s were not replayed: the script is not active.",
+            count,
+            name=names.get(script_id, script_id),
+        )
+        for script_id, count in per_script.items()
+    ]
+
+
+@jsview(SCRIPTS_UPDATE)
+def discard_all_dead_letters() -> Any:
+    filters = _list_filters()
+    script = filters["script"]
+    ids = None
+    if script is not None:
+        letters, _total = dead_letter_service.list_dead_letters(
+            _session(), script_id=script.id, limit=BULK_LIMIT
+        )
+        ids = [letter.id for letter in letters]
+    count = dead_letter_service.discard_all(_session(), ids)
+    message = ngettext("%(num)d dead letter discarded.", "%(num)d dead letters discarded.", count)
+    return _bulk_answer(filters, [("success", message)])
+
+
 # --- static Monaco -------------------------------------------------------------------------
 
 
@@ -702,6 +1088,7 @@ def _end_reason_labels() -> dict[str, str]:
         "host_call_limit": _("host call limit"),
         "crashed": _("crashed"),
         "cancelled": _("cancelled"),
+        "skipped": _("skipped (still running)"),
     }
     assert set(labels) == set(END_REASONS)
     return labels
@@ -711,6 +1098,28 @@ ROUTES: tuple[tuple[str, str, Callable[..., Any], tuple[str, ...]], ...] = (
     ("/", "index", index, ("GET",)),
     ("/new", "new", new, ("GET", "POST")),
     ("/cron-preview", "cron_preview", cron_preview, ("GET",)),
+    ("/filter-test", "filter_test", filter_test, ("POST",)),
+    ("/dead-letters", "dead_letters", dead_letters, ("GET",)),
+    ("/dead-letters/replay-all", "replay_all_dead_letters", replay_all_dead_letters, ("POST",)),
+    (
+        "/dead-letters/discard-all",
+        "discard_all_dead_letters",
+        discard_all_dead_letters,
+        ("POST",),
+    ),
+    ("/dead-letters/<dead_letter_id>", "dead_letter", dead_letter, ("GET",)),
+    (
+        "/dead-letters/<dead_letter_id>/replay",
+        "replay_dead_letter",
+        replay_dead_letter,
+        ("POST",),
+    ),
+    (
+        "/dead-letters/<dead_letter_id>/discard",
+        "discard_dead_letter",
+        discard_dead_letter,
+        ("POST",),
+    ),
     ("/<script_id>", "view", view, ("GET",)),
     ("/<script_id>/edit", "edit", edit, ("GET", "POST")),
     ("/<script_id>/status", "set_status", set_status, ("POST",)),

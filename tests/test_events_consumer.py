@@ -258,3 +258,30 @@ def test_consumer_exposes_its_metrics(stack):
     assert "jsscripts_events_received_total 2.0" in text
     assert "jsscripts_events_matched_total 2.0" in text
     assert "jsscripts_queue_depth" in text
+
+
+def test_an_event_loop_stops_at_the_causation_depth(stack):
+    s = stack(JSSCRIPTS_EVENT_MAX_DEPTH=3, JSSCRIPTS_RETRY_ATTEMPTS=0)
+    loop = s.create_script(
+        "loop",
+        "function main(ctx) { sdk.events.publish('loop.tick', {n: ctx.input.n + 1});"
+        " return ctx.input.n }",
+        event_types=["loop.tick"],
+    )
+    s.publish([("loop.tick", {"n": 0})])
+    s.start_consumer()
+    # depths 0..3 run and publish; the run at depth 3 is refused its publish (depth 4)
+    runs = wait_for(lambda: finished(s, loop, 4), 60, "the chain of runs")
+    assert [r.status for r in runs] == ["completed"] * 3 + ["failed"]
+    assert runs[-1].error["code"] == "EVENT_DEPTH_EXCEEDED"
+    outbox = s.query(lambda ss: ss.scalars(select(OutboxEvent).order_by(OutboxEvent.depth)).all())
+    assert [(e.depth, e.status) for e in outbox] == [
+        (0, "dispatched"),
+        (1, "dispatched"),
+        (2, "dispatched"),
+        (3, "dispatched"),
+        (4, "refused"),
+    ]
+    assert outbox[-1].causation_execution_id == runs[-1].id
+    letters = s.query(lambda ss: ss.scalars(select(DeadLetter)).all())
+    assert [d.error["code"] for d in letters] == ["EVENT_DEPTH_EXCEEDED"]

@@ -421,8 +421,7 @@ def reap_command(grace: int | None, tenant: str | None) -> None:
     follow_up = events.EventFollowUp(current_app.config)
     with _scope(tenant):
         reaped = executions.reap_stale(_session(), grace_seconds=grace, follow_up=follow_up)
-    for retry_id, delay in follow_up.retries:
-        _state().queue.run_executions([retry_id], delay=delay)
+    _state().queue.run_retries(follow_up.retries)
     where = f"tenant {tenant}" if tenant else "all tenants"
     click.echo(f"marked {reaped} abandoned executions as failed ({where})")
 

@@ -13,6 +13,7 @@ outbox rows and executions whose message was lost, close runs whose process died
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -77,6 +78,10 @@ class HueyQueue:
         for start in range(0, len(ids), RUN_BATCH):
             _enqueue(self._run, ids[start : start + RUN_BATCH], delay=delay)
 
+    def run_retries(self, retries: Sequence[tuple[str, float]]) -> None:
+        for execution_id, delay in retries:
+            _enqueue(self._run, [execution_id], delay=delay)
+
 
 def _enqueue(task: Any, arg: Any, delay: float = 0) -> None:
     """Enqueue, never raise: the rows are committed, and the sweep re-drives what the queue
@@ -95,12 +100,11 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
     state = app.extensions["jsscripts"]
 
     def in_app(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
         def wrapper(*args: Any) -> Any:
             with app.app_context():
                 return fn(*args)
 
-        wrapper.__name__ = fn.__name__
-        wrapper.__doc__ = fn.__doc__
         return wrapper
 
     @huey.task(name="jsscripts.dispatch_events")
@@ -122,8 +126,7 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
             if run_one(execution_id, retries):
                 deferred.append(execution_id)
         queue.run_executions(deferred, delay=executions.DEFER_SECONDS)
-        for retry_id, delay in retries:
-            queue.run_executions([retry_id], delay=delay)
+        queue.run_retries(retries)
 
     def run_one(execution_id: str, retries: list[tuple[str, float]]) -> bool:
         """True when the run had to wait (still pending)."""
@@ -194,8 +197,7 @@ def sweep_once(app: Flask) -> dict[str, int]:
     queue = state.queue
     queue.dispatch_events(outbox)
     queue.run_executions(pending)
-    for retry_id, delay in follow_up.retries:
-        queue.run_executions([retry_id], delay=delay)
+    queue.run_retries(follow_up.retries)
     if outbox or reaped or pending:
         log.info(
             "sweep: %d events and %d runs re-driven, %d abandoned runs closed",

@@ -19,3 +19,6 @@ class TaskQueue(Protocol):
 
     def run_executions(self, execution_ids: Sequence[str], delay: float = 0) -> None:
         """Run these committed ``pending`` executions, ``delay`` seconds from now."""
+
+    def run_retries(self, retries: Sequence[tuple[str, float]]) -> None:
+        """Run each ``(execution_id, delay)`` that a retry policy wrote, after its delay."""

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "JSSCRIPTS_INCLUDE_HTMX": True,
     # Prefix under which HTTP-triggered scripts answer requests.
     "JSSCRIPTS_ENDPOINT_PREFIX": "/api/scripts",
+    # Where /live and /ready answer (health checks); None leaves them unmounted.
+    "JSSCRIPTS_HEALTH_URL_PREFIX": "/health",
     # Trigger kind switch: manual runs (Run button, Python API).
     "JSSCRIPTS_ENABLE_MANUAL": True,
     # Trigger kind switch: cron schedules.
@@ -101,6 +103,9 @@ DEFAULTS: dict[str, Any] = {
     "JSSCRIPTS_HTTP_ALLOWED_HOSTS": (),
     # sdk.http: private/loopback host names explicitly allowed (off by default).
     "JSSCRIPTS_HTTP_ALLOW_PRIVATE_HOSTS": (),
+    # HTTP endpoints: share of successful calls recorded in the history (failed calls always
+    # are); below 1 saves a database write per call on busy endpoints.
+    "JSSCRIPTS_HTTP_RECORD_SAMPLE": 1.0,
     # sdk.kv: largest JSON value stored under one key, in bytes.
     "JSSCRIPTS_KV_MAX_VALUE_BYTES": 64 * KIB,
     # sdk.kv: most keys one script may hold.
@@ -153,6 +158,10 @@ def _url_prefix(value: Any) -> str | None:
     return None
 
 
+def _optional(check: Check) -> Check:
+    return lambda value: None if value is None else check(value)
+
+
 def _template(value: Any) -> str | None:
     return None if isinstance(value, str) and value.strip() else "must be a template name"
 
@@ -179,6 +188,7 @@ RULES: dict[str, Check] = {
     "JSSCRIPTS_BASE_TEMPLATE": _template,
     "JSSCRIPTS_INCLUDE_HTMX": _bool,
     "JSSCRIPTS_ENDPOINT_PREFIX": _url_prefix,
+    "JSSCRIPTS_HEALTH_URL_PREFIX": _optional(_url_prefix),
     "JSSCRIPTS_ENABLE_MANUAL": _bool,
     "JSSCRIPTS_ENABLE_CRON": _bool,
     "JSSCRIPTS_ENABLE_HTTP": _bool,
@@ -216,6 +226,7 @@ RULES: dict[str, Check] = {
     "JSSCRIPTS_HTTP_MAX_REDIRECTS": _int(0),
     "JSSCRIPTS_HTTP_ALLOWED_HOSTS": _hosts,
     "JSSCRIPTS_HTTP_ALLOW_PRIVATE_HOSTS": _hosts,
+    "JSSCRIPTS_HTTP_RECORD_SAMPLE": _fraction,
     "JSSCRIPTS_KV_MAX_VALUE_BYTES": _int(1),
     "JSSCRIPTS_KV_MAX_KEYS": _int(1),
 }

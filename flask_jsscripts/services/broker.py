@@ -56,6 +56,7 @@ class ScriptBroker:
         self.capabilities += [f"host.{name}" for name in exposed]
 
     def __call__(self, name: str, args: list[Any]) -> Any:
+        metrics.HOST_CALLS.labels(capability=name.split(".", 1)[0]).inc()
         with tenancy.tenant_scope(self.tenant_id):
             if name.startswith("kv."):
                 return self._kv(name[3:], args)

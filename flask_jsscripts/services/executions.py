@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from .. import tenancy
+from .. import metrics, tenancy
 from ..models import EXECUTION_TRIGGERS, Execution, Script, utcnow
 from ..runtime import RunResult, Runtime, ScriptSyntaxError
 from .broker import ScriptBroker
@@ -525,6 +525,10 @@ def _record(
     if recorded and follow_up is not None and plan is not None:
         follow_up(session, plan, outcome)
     session.commit()
+    if recorded:
+        metrics.observe_execution(
+            plan.trigger if plan is not None else "unknown", outcome["status"], result.metrics
+        )
     return execution
 
 

@@ -1,10 +1,12 @@
 """The capability broker: where a script's ``sdk.*`` calls are served, in the parent process.
 
-The sandbox worker holds nothing; each ``sdk.kv.*``, ``sdk.events.*`` or ``sdk.host.*`` call
-arrives here as ``(name, args)`` in the thread that runs the script, inside the app context, and
-is executed in the script's tenant scope with the run's user and permissions. KV writes and
-published events commit on their own session (they persist even if the run later fails, like
-any effect a script has on the world); host functions get JSON and return JSON.
+The sandbox worker holds nothing; each ``sdk.kv.*``, ``sdk.events.*``, ``sdk.http.*`` or
+``sdk.host.*`` call arrives here as ``(name, args)`` in the thread that runs the script, inside
+the app context, and is executed in the script's tenant scope with the run's user and
+permissions. KV writes and published events commit on their own session (they persist even if
+the run later fails, like any effect a script has on the world); host functions get JSON and
+return JSON. HTTP requests go through the SSRF-guarded client of ``capabilities.http``,
+configured from ``JSSCRIPTS_HTTP_*``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import metrics, tenancy
+from ..capabilities.http import GuardedHttpClient, HttpSettings, Resolver
 from ..capabilities.kv import KVStore
 from ..models import OutboxEvent
 from ..permissions import granted
@@ -23,6 +26,7 @@ from ..runtime import HostCallError
 from .queue import TaskQueue
 
 KV_OPERATIONS = ("get", "set", "delete", "incr")
+HTTP_OPERATIONS = ("get", "post", "put", "patch", "delete")
 
 
 class ScriptBroker:
@@ -40,6 +44,7 @@ class ScriptBroker:
         execution_id: str | None = None,
         event_id: str | None = None,
         queue: TaskQueue | None = None,
+        http_resolver: Resolver | None = None,
     ):
         self.engine = engine
         self.config = config
@@ -50,13 +55,18 @@ class ScriptBroker:
         self.execution_id = execution_id
         self.event_id = event_id
         self.queue = queue
+        self.http_resolver = http_resolver  # None: the system's getaddrinfo
+        self._http_client: GuardedHttpClient | None = None
         self.capabilities = [f"kv.{op}" for op in KV_OPERATIONS]
+        self.capabilities += [f"http.{op}" for op in HTTP_OPERATIONS]
         if config["JSSCRIPTS_ENABLE_EVENTS"]:
             self.capabilities.append("events.publish")
         self.capabilities += [f"host.{name}" for name in exposed]
 
     def __call__(self, name: str, args: list[Any]) -> Any:
         metrics.HOST_CALLS.labels(capability=name.split(".", 1)[0]).inc()
+        if name.startswith("http."):  # no database: outside the tenant scope
+            return self._http(name[5:], args)
         with tenancy.tenant_scope(self.tenant_id):
             if name.startswith("kv."):
                 return self._kv(name[3:], args)
@@ -78,6 +88,24 @@ class ScriptBroker:
             value = store.call(op, args)
             session.commit()
             return value
+
+    def _http(self, method: str, args: list[Any]) -> Any:
+        """``sdk.http.<method>(url, options)``: served here while the worker waits."""
+        if method not in HTTP_OPERATIONS:
+            raise HostCallError("NOT_AVAILABLE", f"sdk.http.{method} does not exist")
+        if len(args) not in (1, 2):
+            raise HostCallError("BAD_REQUEST", f"use sdk.http.{method}(url, options)")
+        if self._http_client is None:
+            self._http_client = GuardedHttpClient(
+                HttpSettings.from_config(self.config),
+                resolver=self.http_resolver,
+                context={
+                    "tenant": self.tenant_id,
+                    "script": self.script_id,
+                    "execution": self.execution_id,
+                },
+            )
+        return self._http_client.request(method, args[0], args[1] if len(args) == 2 else None)
 
     def _host(self, name: str, args: list[Any]) -> Any:
         exposed = self.exposed.get(name)

@@ -46,6 +46,10 @@ PERMANENT_CODES = frozenset(
         "VERSION_MISSING",
         "COMPILE_ERROR",
         "INPUT_REFUSED",
+        # sdk.http refusals that depend on the URL, not on the moment: a retry fails the same way
+        "SSRF_BLOCKED",
+        "TOO_MANY_REDIRECTS",
+        "RESPONSE_TOO_LARGE",
         "output_limit",
         "host_call_limit",
     }

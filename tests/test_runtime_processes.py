@@ -61,6 +61,20 @@ def test_scripts_run_in_worker_processes(rt):
         assert os.getpgid(pid) == pid
 
 
+def test_workers_do_not_inherit_the_hosts_environment(monkeypatch):
+    # The host's environment holds SECRET_KEY and database URLs; a worker must not see them.
+    monkeypatch.setenv("JSSCRIPTS_TEST_SECRET", "hunter2")
+    with Runtime(workers=1) as runtime:
+        assert runtime.run("1").status == "completed"
+        for pid in runtime.pool.pids():
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                environ = dict(
+                    item.split(b"=", 1) for item in f.read().split(b"\0") if b"=" in item
+                )
+            assert b"JSSCRIPTS_TEST_SECRET" not in environ
+            assert set(environ) <= {b"PATH", b"LANG", b"LC_ALL", b"TZ"}
+
+
 def test_caller_process_never_loads_duktape():
     code = (
         "import sys, json\n"

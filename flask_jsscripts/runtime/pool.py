@@ -25,6 +25,12 @@ class RuntimeBusyError(RuntimeError):
     """No worker became free within the acquire timeout."""
 
 
+# TZ is kept so that a script's local dates match the host's.
+WORKER_ENVIRONMENT = {"PATH": os.defpath, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"} | (
+    {"TZ": os.environ["TZ"]} if "TZ" in os.environ else {}
+)
+
+
 class WorkerProcess:
     """The parent's handle on one worker: its process, pipes and frame reader."""
 
@@ -36,6 +42,9 @@ class WorkerProcess:
             stderr=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: killpg reaches everything in it
             close_fds=True,
+            # Not the host's environment: it holds the secret key and database URLs, and a
+            # script that broke out of Duktape could read /proc/self/environ.
+            env=WORKER_ENVIRONMENT,
         )
         self.pid = self.proc.pid
         self.fd_write = self.proc.stdin.fileno()

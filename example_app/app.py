@@ -9,6 +9,7 @@ Run it with ``./dev example`` (migrations, demo data, server), or by hand:
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -17,8 +18,10 @@ from typing import Any
 from flask import Flask, request, session
 from sqlalchemy import event
 
+from flask_jsscripts.config import DEFAULTS as JSSCRIPTS_DEFAULTS
+
 from . import integration  # noqa: F401 - registers the tenant loader, checker, host functions
-from .extensions import babel, csrf, db, jsscripts, login_manager, migrate
+from .extensions import babel, csrf, db, jsscripts, login_manager, metrics, migrate
 from .models import User
 
 HERE = Path(__file__).resolve().parent
@@ -39,6 +42,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SECRET_KEY", "example-dev-only-change-me"),
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or f"sqlite:///{database}",
+        # After a database restart, pooled connections are dead: test each one before use.
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         LANGUAGES=LANGUAGES,
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE="UTC",
@@ -48,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         JSSCRIPTS_POOL_SIZE=int(os.environ.get("JSSCRIPTS_POOL_SIZE", "2")),
         SESSION_COOKIE_SAMESITE="Lax",
     )
+    app.config.update(_jsscripts_environment())
     app.config.update(config)
 
     db.init_app(app)
@@ -61,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "admin.login"
     login_manager.login_message_category = "info"
     jsscripts.init_app(app, db=db)  # adds its Alembic branch and mounts its blueprint
+    metrics.init_app(app)  # /metrics: the host's HTTP series plus the extension's jsscripts_*
 
     from .seed import seed_command
     from .views import bp
@@ -68,6 +75,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(bp)
     app.cli.add_command(seed_command)
     return app
+
+
+def _jsscripts_environment() -> dict[str, Any]:
+    """The extension's settings from the environment (deploy/jsscripts.env): JSON values where
+    they parse (numbers, booleans, lists), plain strings otherwise."""
+    settings: dict[str, Any] = {}
+    for key, raw in os.environ.items():
+        if key in JSSCRIPTS_DEFAULTS:
+            try:
+                settings[key] = json.loads(raw)
+            except ValueError:
+                settings[key] = raw
+    return settings
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

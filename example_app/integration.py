@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -47,9 +48,19 @@ def role_can(user: Any, permission: str) -> bool:
 
 @jsscripts.tenant_loader
 def current_tenant_slug() -> str | None:
-    """The extension keys tenants by our slug (stable, readable in exports and logs)."""
+    """The extension keys tenants by our slug (stable, readable in exports and logs).
+
+    Signed-in users work in their own tenant. Programs calling the script endpoints (token or
+    public access) have no session: for requests under the endpoint prefix they name the
+    tenant in an ``X-Tenant`` header instead. A host on subdomains would read the tenant from
+    ``request.host`` here. Naming another tenant gains nothing: its token endpoints still need
+    its tokens, and its session endpoints a session in it."""
     if current_user and current_user.is_authenticated:
         return current_user.tenant.slug
+    if has_request_context():
+        prefix = current_app.config["JSSCRIPTS_ENDPOINT_PREFIX"] + "/"
+        if request.path.startswith(prefix):
+            return request.headers.get("X-Tenant") or None
     return None
 
 

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -183,3 +184,10 @@ def forbidden(_error):
 @bp.app_errorhandler(404)
 def not_found(_error):
     return render_template("error.html", code=404, message=_("Page not found.")), 404
+
+
+@bp.route("/plain/ping/<int:n>")
+def plain_ping(n: int):
+    """A plain view answering what the benchmark's script endpoint answers ({"pong": n}):
+    benchmarks/endpoints_bench.py measures both side by side."""
+    return jsonify(pong=n)

@@ -694,11 +694,14 @@ def worker_command(
     """Run the Huey consumer: event deliveries, queued runs, retries, cron, the sweep.
 
     Start as many as you like, on as many machines as share the database and the queue
-    (JSSCRIPTS_HUEY_URL=redis://...). Ctrl-C (SIGINT) stops gracefully: runs in progress finish.
+    (JSSCRIPTS_HUEY_URL=redis://...). SIGTERM and Ctrl-C (SIGINT) stop gracefully: runs in
+    progress get JSSCRIPTS_SHUTDOWN_GRACE_SECONDS to finish; a second signal stops at once.
     """
     import logging
 
     from prometheus_client import start_http_server
+
+    from .consumer import run_worker
 
     state = _state()
     if state.huey is None or state.huey.immediate:
@@ -706,18 +709,13 @@ def worker_command(
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if metrics_port is not None:
-        start_http_server(metrics_port, addr=metrics_host)
-    consumer = state.huey.create_consumer(
+        try:
+            start_http_server(metrics_port, addr=metrics_host)
+        except OSError as exc:
+            message = f"cannot serve metrics on {metrics_host}:{metrics_port}: {exc.strerror}"
+            raise UsageFailure(message) from None
+    run_worker(
+        state,
         workers=workers or current_app.config["JSSCRIPTS_POOL_SIZE"],
-        worker_type="thread",
         periodic=periodic,
-        # SqliteHuey is polled: start fast and back off to at most 1 s when idle (Huey's
-        # default of 10 s would delay the first event after a quiet spell by that much).
-        initial_delay=0.01,
-        backoff=1.15,
-        max_delay=1.0,
     )
-    try:
-        consumer.run()
-    finally:
-        state.close_runtime()

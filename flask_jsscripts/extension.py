@@ -8,10 +8,12 @@ and the state reads them through the instance, so decoration order does not matt
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -69,6 +71,7 @@ class JSScriptsState:
         self._runtime: Runtime | None = None
         self._runtime_pid = 0
         self._runtime_lock = threading.Lock()
+        self._exit_hook_pid = 0
         self.huey: Huey | None = None  # set by init_app
         self.queue: TaskQueue | None = None
 
@@ -86,7 +89,26 @@ class JSScriptsState:
                     max_runs_per_worker=cfg["JSSCRIPTS_WORKER_MAX_RUNS"],
                 )
                 self._runtime_pid = os.getpid()
+                metrics.track_pool(self._runtime)
+                self._install_exit_hook()
             return self._runtime
+
+    def _install_exit_hook(self) -> None:
+        """At interpreter exit, give in-flight runs the grace period, then reap the workers.
+
+        Registered after the runtime's own exit finaliser (which closes without a grace), so
+        it runs first (atexit is last-in, first-out). Once per process; held weakly."""
+        if self._exit_hook_pid == os.getpid():
+            return
+        self._exit_hook_pid = os.getpid()
+        ref = weakref.ref(self)
+
+        def close_at_exit() -> None:
+            state = ref()
+            if state is not None:
+                state.close_runtime()
+
+        atexit.register(close_at_exit)
 
     def close_runtime(self, grace: float | None = None) -> None:
         """Let in-flight runs finish (up to the configured grace period), then stop the pool."""
@@ -181,10 +203,13 @@ class JSScripts:
         state.huey = tasks.make_huey(app)
         state.queue = tasks.register(state.huey, app)
         metrics.track_queue_depth(state.huey.pending_count)
+        if runtime is not None:
+            metrics.track_pool(runtime)
         _install_outbox_hooks()
         init_migrations(app)
         app.cli.add_command(jsscripts_cli)  # `flask jsscripts ...`
         self._register_blueprint(app)
+        self._register_health(app)
         if self._permission_checker is None:
             log.warning(
                 "flask-jsscripts: no permission checker configured, so every page answers 403. "
@@ -193,12 +218,33 @@ class JSScripts:
             )
 
     def _register_blueprint(self, app: Flask) -> None:
-        """Mount the admin UI under ``JSSCRIPTS_URL_PREFIX`` (nothing when switched off)."""
+        """Mount the admin UI under ``JSSCRIPTS_URL_PREFIX`` and the HTTP endpoints under
+        ``JSSCRIPTS_ENDPOINT_PREFIX`` (nothing when switched off)."""
         if not app.config["JSSCRIPTS_ENABLED"]:
             return
         from .web import create_blueprint
 
         app.register_blueprint(create_blueprint(), url_prefix=app.config["JSSCRIPTS_URL_PREFIX"])
+        if app.config["JSSCRIPTS_ENABLE_HTTP"]:
+            from .web.endpoints import create_blueprint as create_endpoint_blueprint
+
+            endpoints = create_endpoint_blueprint()
+            app.register_blueprint(endpoints, url_prefix=app.config["JSSCRIPTS_ENDPOINT_PREFIX"])
+            if "csrf" in app.extensions:
+                # the host's CSRFProtect, set up before us (the blueprint exempts itself from
+                # one set up later): scripts' callers have no CSRF token
+                app.extensions["csrf"].exempt(endpoints)
+
+    def _register_health(self, app: Flask) -> None:
+        """Mount ``/live`` and ``/ready`` under ``JSSCRIPTS_HEALTH_URL_PREFIX`` (None: not at
+        all). They stay mounted when the extension is switched off, so that flipping the
+        switch never fails a deployment's probes; ``/ready`` then skips the sandbox pool."""
+        prefix = app.config["JSSCRIPTS_HEALTH_URL_PREFIX"]
+        if prefix is None:
+            return
+        from .web.health import create_health_blueprint
+
+        app.register_blueprint(create_health_blueprint(), url_prefix=prefix)
 
     # --- host hooks ----------------------------------------------------------------------
 

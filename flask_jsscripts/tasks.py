@@ -9,6 +9,12 @@ Three periodic tasks run every minute on every consumer; each claims rows, so se
 consumers can all run them: ``jsscripts.cron`` (due schedules), ``jsscripts.sweep`` (re-drive
 outbox rows and executions whose message was lost, close runs whose process died),
 ``jsscripts.prune`` (retention, hourly).
+
+Feature flags decide what exists: with ``JSSCRIPTS_ENABLE_CRON`` off there is no cron task,
+with ``JSSCRIPTS_ENABLE_EVENTS`` off no event dispatch (the queue drops dispatch requests), and
+with ``JSSCRIPTS_ENABLED`` off no task at all. A message for a task that is not registered
+(queued before the switch) is refused by the consumer; its rows stay in the database and the
+sweep re-drives them once the feature is back on.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -61,24 +68,41 @@ def make_huey(app: Flask) -> Huey:
     return MemoryHuey(**common)
 
 
+class ShutdownCutOff(RuntimeError):
+    """Raised into a database write that a consumer refuses after its shutdown grace period:
+    the run it would have recorded keeps its ``running`` row for the reaper."""
+
+
 class HueyQueue:
-    """The services' :class:`~flask_jsscripts.services.queue.TaskQueue`, on Huey tasks."""
+    """The services' :class:`~flask_jsscripts.services.queue.TaskQueue`, on Huey tasks.
+
+    A task that is switched off (None) takes nothing: the rows stay in the database.
+    ``stopping`` is set by a consumer that shuts down: a task in progress then finishes the
+    run it is in but starts no further run of its batch (those go back to the queue).
+    """
 
     def __init__(self, dispatch_task: Any, run_task: Any) -> None:
         self._dispatch = dispatch_task
         self._run = run_task
+        self.stopping = threading.Event()
 
     def dispatch_events(self, event_ids: Sequence[str]) -> None:
+        if self._dispatch is None:
+            return
         ids = list(event_ids)
         for start in range(0, len(ids), DISPATCH_BATCH):
             _enqueue(self._dispatch, ids[start : start + DISPATCH_BATCH])
 
     def run_executions(self, execution_ids: Sequence[str], delay: float = 0) -> None:
+        if self._run is None:
+            return
         ids = list(execution_ids)
         for start in range(0, len(ids), RUN_BATCH):
             _enqueue(self._run, ids[start : start + RUN_BATCH], delay=delay)
 
     def run_retries(self, retries: Sequence[tuple[str, float]]) -> None:
+        if self._run is None:
+            return
         for execution_id, delay in retries:
             _enqueue(self._run, [execution_id], delay=delay)
 
@@ -96,8 +120,13 @@ def _enqueue(task: Any, arg: Any, delay: float = 0) -> None:
 
 
 def register(huey: Huey, app: Flask) -> HueyQueue:
-    """Define the tasks on ``huey`` for ``app`` and return the queue the services use."""
+    """Define the tasks on ``huey`` for ``app`` (those its feature flags leave on) and return
+    the queue the services use."""
     state = app.extensions["jsscripts"]
+    config = app.config
+    enabled = config["JSSCRIPTS_ENABLED"]
+    events_on = enabled and config["JSSCRIPTS_ENABLE_EVENTS"]
+    cron_on = enabled and config["JSSCRIPTS_ENABLE_CRON"]
 
     def in_app(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -107,24 +136,26 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
 
         return wrapper
 
-    @huey.task(name="jsscripts.dispatch_events")
-    @in_app
     def dispatch_events(event_ids: list[str]) -> None:
         """Match outbox events to subscriptions and queue one run per match."""
         with tenancy.all_tenants():
             queued = events.dispatch(state.db.session, app.config, event_ids)
         queue.run_executions(queued)
 
-    @huey.task(name="jsscripts.run_executions")
-    @in_app
     def run_executions(execution_ids: list[str]) -> None:
         """Run pending executions one after the other; retry or dead-letter failed event
-        runs; put back, a moment later, those whose script is at its concurrency cap."""
+        runs; put back, a moment later, those whose script is at its concurrency cap. When
+        the consumer is stopping, the runs not started yet go back to the queue at once."""
         deferred: list[str] = []
         retries: list[tuple[str, float]] = []
-        for execution_id in execution_ids:
+        not_started: list[str] = []
+        for index, execution_id in enumerate(execution_ids):
+            if queue.stopping.is_set():
+                not_started = list(execution_ids[index:])
+                break
             if run_one(execution_id, retries):
                 deferred.append(execution_id)
+        queue.run_executions(not_started)
         queue.run_executions(deferred, delay=executions.DEFER_SECONDS)
         queue.run_retries(retries)
 
@@ -144,6 +175,12 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
                     session, state.run_context(), execution_id, follow_up=follow_up
                 )
                 waiting = execution.status == "pending"
+            except ShutdownCutOff:
+                log.warning(
+                    "execution %s cut off by the shutdown; left to the reaper", execution_id
+                )
+                session.rollback()
+                waiting = False
             except Exception:  # noqa: BLE001 - one bad row must not sink the others
                 log.exception("execution %s could not be run; the sweep retries it", execution_id)
                 session.rollback()
@@ -151,22 +188,16 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
         retries.extend(follow_up.retries)
         return waiting
 
-    @huey.periodic_task(crontab(), name="jsscripts.cron")
-    @in_app
     def cron() -> None:
         """Claim the due cron schedules (exactly once across consumers) and queue their runs."""
         with tenancy.all_tenants():
             queued = schedules.claim_due(state.db.session, app.config, now=utcnow())
         queue.run_executions(queued)
 
-    @huey.periodic_task(crontab(), name="jsscripts.sweep")
-    @in_app
     def sweep() -> None:
         """Re-drive what a lost message or a dead consumer left behind."""
         sweep_once(app)
 
-    @huey.periodic_task(crontab(minute="17"), name="jsscripts.prune")
-    @in_app
     def prune() -> None:
         """Delete executions and dispatched events past the retention period."""
         prune_once(app)
@@ -178,7 +209,16 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
         with app.app_context():
             state.db.engine.dispose(close=False)
 
-    queue = HueyQueue(dispatch_events, run_executions)
+    dispatch_task = run_task = None
+    if events_on:
+        dispatch_task = huey.task(name="jsscripts.dispatch_events")(in_app(dispatch_events))
+    if enabled:
+        run_task = huey.task(name="jsscripts.run_executions")(in_app(run_executions))
+        huey.periodic_task(crontab(), name="jsscripts.sweep")(in_app(sweep))
+        huey.periodic_task(crontab(minute="17"), name="jsscripts.prune")(in_app(prune))
+    if cron_on:
+        huey.periodic_task(crontab(), name="jsscripts.cron")(in_app(cron))
+    queue = HueyQueue(dispatch_task, run_task)
     return queue
 
 

@@ -211,6 +211,43 @@ def test_admin_creates_runs_versions_rolls_back_and_deletes(server, browser):
     page.context.close()
 
 
+def test_text_typed_before_monaco_arrives_is_kept(server, browser):
+    """Until Monaco has loaded, the text area is the editor: what was typed there, the caret and
+    the focus carry over to Monaco, so typing simply goes on."""
+    page = _page(browser)
+    _login(page, server, "admin@acme.test")
+    monaco_main = re.compile(r".*/vs/editor/editor\.main\.js(\?.*)?$")
+    held, released = [], []
+
+    def hold(route) -> None:  # Monaco's main file waits until the text is typed
+        if released:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route(monaco_main, hold)
+    page.goto(server + "/admin/scripts/new", wait_until="domcontentloaded")  # "load" waits for it
+    while not held:
+        page.wait_for_timeout(50)
+    assert page.locator(".monaco-editor").count() == 0
+    page.click("#source")
+    page.keyboard.press("Control+End")
+    page.keyboard.type("const early = 1;")
+    released.append(True)
+    for route in held:
+        route.continue_()
+    _editor_ready(page)
+    assert page.locator("#source").is_hidden()
+    value = page.evaluate("window.jsscriptsEditor.get('source').getValue()")
+    assert value.endswith("const early = 1;"), value
+    assert page.evaluate("window.jsscriptsEditor.get('source').hasTextFocus()")
+    page.keyboard.type(" // and on")  # the caret is where it was in the text area
+    value = page.evaluate("window.jsscriptsEditor.get('source').getValue()")
+    assert value.endswith("const early = 1; // and on"), value
+    assert page.input_value("#source") == value  # and the form posts it
+    page.context.close()
+
+
 @pytest.mark.parametrize(("lang", "expected"), [("ru", "Новый скрипт"), ("uz", "Yangi skript")])
 def test_pages_in_russian_and_uzbek(server, browser, lang, expected):
     page = _page(browser)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 import flask_jsscripts.services as services_pkg
 from flask_jsscripts import tenancy
 from flask_jsscripts.models import ALL_MODELS, DeadLetter, Execution, OutboxEvent, Script
-from flask_jsscripts.services import dead_letters, events, executions, scripts, transfer
+from flask_jsscripts.services import dead_letters, endpoints, events, executions, scripts, transfer
 from flask_jsscripts.services.broker import ScriptBroker
 from flask_jsscripts.services.errors import NotFound
 from flask_jsscripts.services.validation import ScriptInput
@@ -225,6 +225,14 @@ CASES: dict[str, Any] = {
     "executions.run_script": lambda e, t: executions.run_script(
         e.session, e.rc, t.script_id, "manual", {"op": "secret"}
     ),
+    "executions.run_recorded": lambda e, t: executions.run_recorded(
+        e.session, e.rc, t.script_id, "manual", {"op": "secret"}
+    ),
+    "executions.run_detached": lambda e, t: executions.run_detached(
+        e.session, e.rc, _script_ref(t.script), "manual", {"op": "secret"}
+    ),
+    "endpoints.issue_token": lambda e, t: endpoints.issue_token(e.session, t.script_id),
+    "endpoints.revoke_token": lambda e, t: endpoints.revoke_token(e.session, t.script_id),
     "executions.get_execution": lambda e, t: executions.get_execution(e.session, t.execution_id),
     "executions.list_executions": lambda e, t: executions.list_executions(e.session, t.script_id),
     "transfer.export_scripts": lambda e, t: transfer.export_scripts(e.session, [t.script_id]),
@@ -241,6 +249,18 @@ CASES: dict[str, Any] = {
         dead_letters.replay_all(e.session, e.rc, script_id=t.script_id)
     ),
 }
+
+
+def _script_ref(script: Script) -> executions.ScriptRef:
+    """What a route of the HTTP endpoints hands to run_detached, for this script row."""
+    return executions.ScriptRef(
+        script.id,
+        script.tenant_id,
+        script.name,
+        script.status or "active",
+        script.limits or {},
+        script.current_version,
+    )
 
 
 def _must_be_empty(result: tuple[Any, Any]) -> None:
@@ -265,6 +285,7 @@ NO_ID = {
         "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it"
     ),
     "schedules.claim_due": "system job; tests/test_schedules.py::test_claim_is_a_system_job",
+    "endpoints.load_routes": "test_route_tables_hold_only_the_tenants_endpoints",
 }
 # Public classes built with ids by the services themselves (never from request data).
 SEPARATE = {
@@ -278,6 +299,11 @@ SEPARATE = {
     "events.dead_letter": "called by EventFollowUp with the plan of a run of this tenant",
     "dead_letters.attempts_of": "takes a row its caller fetched through get_dead_letter",
     "dead_letters.discard_all": "test_dead_letter_lists_and_bulk_actions_stay_in_the_tenant",
+    # values the services build and hand back, never looked up from request data
+    "executions.Ran": "the outcome of a run, built by run_recorded / run_detached",
+    "executions.ScriptRef": "built by load_routes from the tenant's rows; run_detached checks it",
+    "endpoints.Route": "built by load_routes (test_route_tables_hold_only_the_tenants_endpoints)",
+    "endpoints.Reply": "the HTTP answer the endpoint service builds from a run",
 }
 ID_PARAMS = {"script", "execution", "name", "number"}
 
@@ -571,3 +597,27 @@ def test_dead_letter_lists_and_bulk_actions_stay_in_the_tenant(env):
         assert [r for r in after[table] if r["tenant_id"] == "globex"] == [
             r for r in before[table] if r["tenant_id"] == "globex"
         ], table
+
+
+def test_route_tables_hold_only_the_tenants_endpoints(env):
+    """Both tenants have an active endpoint script on a path of the same shape: each tenant's
+    route table (what the endpoint blueprint matches requests against) holds its own only."""
+    for tenant in TENANTS:
+        with tenancy.tenant_scope(tenant):
+            scripts.set_status(env.session, env.data[tenant]["http"]["id"], "active")
+    table = endpoints.load_routes(env.session)
+    assert len(table) == 1
+    route, params = table.match("/acme/orders/7")
+    assert route.script.id == env.data["acme"]["http"]["id"] and params == {"id": "7"}
+    assert route.script.tenant_id == "acme"
+    assert table.match("/globex/orders/7") is None
+    with tenancy.tenant_scope("globex"):
+        theirs = endpoints.load_routes(env.session)
+        assert theirs.match("/acme/orders/7") is None
+        assert theirs.match("/globex/orders/7")[0].script.tenant_id == "globex"
+    # a route of globex handed to acme's run is refused like an unknown script
+    foreign = theirs.match("/globex/orders/7")[0].script
+    before = snapshot(env.db.engine)
+    with pytest.raises(NotFound, match="script not found"):
+        executions.run_detached(env.session, env.rc, foreign, "http", {"body": None})
+    assert snapshot(env.db.engine) == before

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from data_fixtures import *  # noqa: F403 - app_factory, database_url
 from dead_letter_fixtures import seed_dead_letters
+from endpoint_fixtures import seed_http_scripts
 from flask import url_for
 from sqlalchemy import func, select
 from web_fixtures import ALL
@@ -45,9 +46,11 @@ class Route:
 
 
 def make_web(app_factory, rt, **kw):
-    """The web fixture's app, plus an event script with two open dead letters per tenant."""
+    """The web fixture's app, plus an event script with two open dead letters and a token
+    endpoint script per tenant."""
     web = make_plain_web(app_factory, rt, **kw)
     seed_dead_letters(web)
+    seed_http_scripts(web)
     return web
 
 
@@ -79,6 +82,12 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("set_status", "POST"): Route("POST", "scripts.update", ("script_id",), {"status": "paused"}),
     ("delete", "POST"): Route("POST", "scripts.delete", ("script_id",)),
     ("run", "POST"): Route("POST", "scripts.execute", ("script_id",), {"input": "{}"}),
+    ("issue_token", "POST"): Route(
+        "POST", "scripts.update", ("script_id",), id_keys={"script_id": "http_script_id"}
+    ),
+    ("revoke_token", "POST"): Route(
+        "POST", "scripts.update", ("script_id",), id_keys={"script_id": "http_script_id"}
+    ),
     ("executions", "GET"): Route("GET", "scripts.read", ("script_id",)),
     ("execution", "GET"): Route("GET", "scripts.read", ("script_id", "execution_id")),
     ("versions", "GET"): Route("GET", "scripts.read", ("script_id",)),
@@ -119,6 +128,7 @@ def _ids(seed) -> dict[str, Any]:
         "number": 1,
         "dead_letter_id": seed.dead_letter_id,
         "other_letter_id": seed.other_letter_id,
+        "http_script_id": seed.http_script_id,
     }
 
 
@@ -217,6 +227,7 @@ def test_foreign_ids_are_404_exactly_like_unknown_ids(web):
         "number": 1,
         "dead_letter_id": str(uuid.uuid4()),
         "other_letter_id": str(uuid.uuid4()),
+        "http_script_id": str(uuid.uuid4()),
     }
     # acme's script with globex's execution id: a foreign child of an own parent
     mixed = {**_ids(web.acme), "execution_id": web.globex.execution_id}

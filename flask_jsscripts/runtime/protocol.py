@@ -5,12 +5,20 @@ contains a raw newline). Parent to worker: ``run``, ``compile``, ``reply`` (answ
 call) and ``exit``. Worker to parent: ``ready``, ``console``, ``log``, ``call``, ``result`` and
 ``compiled``. The parent treats every worker frame as untrusted input: a malformed or oversized
 frame means the worker is killed and the run reported as crashed.
+
+A decoded frame holds only what an honest worker can send, so whatever the parent takes from it
+can be stored and shown: no NaN or Infinity and no number beyond a double (JSON.stringify never
+writes them; PostgreSQL's json type refuses NaN), and no lone surrogate (the shim turns them into
+U+FFFD; so does decode, as an HTML page or a UTF-8 log cannot hold one). Writes to a worker can
+carry a deadline: a worker that stops reading its pipe must not block the parent forever.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import select
 import time
 from typing import Any
@@ -34,24 +42,94 @@ def _js_int(text: str) -> int:
     # 1152921504606847000); read it back as the double it stands for, so Python sees the exact
     # value the script computed (2**60) instead of a different, nearby integer.
     value = int(text)
-    return value if -_SAFE_INT <= value <= _SAFE_INT else int(float(text))
+    if -_SAFE_INT <= value <= _SAFE_INT:
+        return value
+    double = float(text)
+    if math.isinf(double):  # int(inf) raised OverflowError (tests/test_fuzz_parsers.py)
+        raise ValueError("integer beyond the range of a double")
+    return int(double)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e999
+        raise ValueError("number beyond the range of a double")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+# A \uD800-\uDFFF escape, half of a pair (an emoji) or a lone surrogate: only then look closer.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads has joined the proper pairs
+
+
+def _replace_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replace_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_replace_lone_surrogates(k): _replace_lone_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def decode(line: bytes) -> dict[str, Any]:
+    """The frame in ``line``, holding only storable values (see above); ProtocolError for
+    anything else."""
     try:
-        frame = json.loads(line, parse_int=_js_int)
+        # ASCII decoded here: json.loads itself would take UTF-8 (encoded surrogates too)
+        # and guess UTF-16/32 from the bytes
+        frame = json.loads(
+            line.decode("ascii"),
+            parse_int=_js_int,
+            parse_float=_finite_float,
+            parse_constant=_no_constant,
+        )
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProtocolError(f"malformed frame: {exc}") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("op"), str):
         raise ProtocolError("frame without an op")
+    if _SURROGATE_ESCAPE.search(line):
+        try:
+            try:
+                json.dumps(frame, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                frame = _replace_lone_surrogates(frame)
+        except RecursionError:
+            raise ProtocolError("malformed frame: nested too deeply") from None
     return frame
 
 
-def write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes, deadline: float | None = None) -> bool:
+    """Write all of ``data``. With a ``deadline`` (monotonic), give up when it passes and
+    return False: a worker that stopped reading (its pipe full) blocked the parent's write
+    forever, past any run timeout (found by tests/test_fuzz_parsers.py)."""
     view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    if deadline is None:
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        return True
+    poll = select.poll()
+    poll.register(fd, select.POLLOUT)
+    os.set_blocking(fd, False)  # a blocking write waits until all of it fits
+    try:
+        while view:
+            try:
+                written = os.write(fd, view)
+            except BlockingIOError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                poll.poll(max(1, int(remaining * 1000 + 0.999)))
+                continue
+            view = view[written:]
+        return True
+    finally:
+        os.set_blocking(fd, True)
 
 
 class FrameReader:

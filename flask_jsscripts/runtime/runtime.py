@@ -24,7 +24,7 @@ from typing import Any
 from .errors import HostCallError, RuntimeClosedError, ScriptSyntaxError
 from .limits import Limits
 from .pool import WorkerPool, WorkerProcess
-from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode
+from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode, write_all
 
 log = logging.getLogger("flask_jsscripts.runtime")
 
@@ -154,6 +154,15 @@ def _reply_error(code: str, message: str) -> bytes:
     return _dump({"error": {"code": code, "message": message}})
 
 
+class _DeadlinePassed(Exception):
+    """Writing to the worker outlasted the deadline: it is not reading its pipe."""
+
+
+def _send(worker: WorkerProcess, data: bytes, deadline: float) -> None:
+    if not write_all(worker.fd_write, data, deadline):
+        raise _DeadlinePassed
+
+
 def _error(name: str, message: str) -> dict[str, Any]:
     return {
         "name": name,
@@ -252,28 +261,32 @@ class Runtime:
         if cached is not None:
             return cached
         worker = self._acquire()
+        deadline = time.monotonic() + self.compile_timeout
         try:
-            worker.send({"op": "compile", "source": source})
-            frame = self._read(
-                worker,
-                time.monotonic() + self.compile_timeout,
-                12 * len(source) + MAX_CONTROL_FRAME,
-            )
+            _send(worker, encode({"op": "compile", "source": source}), deadline)
+            frame = self._read(worker, deadline, 12 * len(source) + MAX_CONTROL_FRAME)
         except (ProtocolError, OSError):
             self.pool.discard(worker)
             raise ScriptSyntaxError("the sandbox worker died while compiling") from None
+        except _DeadlinePassed:
+            frame = None
         if frame is None:
             self.pool.discard(worker)
             raise ScriptSyntaxError(f"compiling took longer than {self.compile_timeout:g} s")
+        error, code = frame.get("error"), frame.get("code")
+        if frame["op"] != "compiled" or not (
+            isinstance(error, dict) if error else isinstance(code, str)
+        ):
+            # a worker that once ran user code is untrusted: a wrong answer ends it (such
+            # answers raised AttributeError/KeyError here, found by tests/test_fuzz_parsers.py)
+            self.pool.discard(worker)
+            raise ScriptSyntaxError("the sandbox worker sent a malformed answer while compiling")
         self.pool.release(worker)
-        error = frame.get("error")
         if error:
             raise ScriptSyntaxError(
                 str(error.get("message")), _int(error.get("line")), _int(error.get("column"))
             )
-        return self._remember(
-            CompiledScript(digest, str(frame["code"]), bool(frame.get("transpiled")))
-        )
+        return self._remember(CompiledScript(digest, code, bool(frame.get("transpiled"))))
 
     def _cached(self, digest: str) -> CompiledScript | None:
         with self._compiled_lock:
@@ -378,18 +391,17 @@ class Runtime:
         status: str
         frame: dict | None = None
         try:
-            worker.send(
-                {
-                    "op": "run",
-                    "key": compiled.key,
-                    "code": compiled.code,
-                    "isolation": isolation,
-                    "input": input_json,
-                    "context": context_json,
-                    "options": options,
-                    "limits": {"memory_mb": limits.memory_mb, "timeout": limits.timeout},
-                }
-            )
+            run_frame = {
+                "op": "run",
+                "key": compiled.key,
+                "code": compiled.code,
+                "isolation": isolation,
+                "input": input_json,
+                "context": context_json,
+                "options": options,
+                "limits": {"memory_mb": limits.memory_mb, "timeout": limits.timeout},
+            }
+            _send(worker, encode(run_frame), deadline)
             while True:
                 frame = self._read(worker, deadline, max_frame)
                 if frame is None:
@@ -397,6 +409,11 @@ class Runtime:
                     break
                 op = frame["op"]
                 if op == "result":
+                    if not (
+                        isinstance(frame.get("body"), dict)
+                        and isinstance(frame.get("metrics", {}), dict)
+                    ):  # read with .get below: a list or string raised AttributeError
+                        raise ProtocolError("malformed result frame")
                     status = "result"
                     break
                 if op == "call":
@@ -404,13 +421,15 @@ class Runtime:
                     if time.monotonic() >= deadline:
                         status = "timeout"
                         break
-                    worker.send_raw(reply)
+                    _send(worker, reply, deadline)
                 elif op in ("console", "log"):
                     state.take_entry(op, frame.get("entry"))
                 else:
                     raise ProtocolError(f"unexpected frame {op!r}")
         except (ProtocolError, OSError):
             status = "crashed"
+        except _DeadlinePassed:
+            status = "timeout"
         duration_ms = (time.perf_counter() - started) * 1000
         metrics: dict[str, Any] = {
             "duration_ms": round(duration_ms, 3),
@@ -437,8 +456,8 @@ class Runtime:
             self.pool.discard(worker)
         else:
             self.pool.release(worker)
-        body = frame.get("body") or {}
-        wm = frame.get("metrics") or {}
+        body = frame["body"]
+        wm = frame.get("metrics", {})
         metrics["memory_bytes"] = _int(wm.get("memory_bytes")) or 0
         metrics["cache"] = "hit" if wm.get("cache") == "hit" else "miss"
         if body.get("phase") == "load":
@@ -447,7 +466,7 @@ class Runtime:
         error = body.get("error") if isinstance(body.get("error"), dict) else None
         if status != "completed" and error is None:
             error = _error("InternalError", "the run ended without a report")
-        state.dropped += _int(body.get("consoleDropped")) or 0
+        state.dropped += max(0, _int(body.get("consoleDropped")) or 0)
         return self._finish(
             status, body.get("value") if status == "completed" else None, error, state, metrics
         )

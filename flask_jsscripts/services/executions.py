@@ -16,13 +16,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from .. import metrics, tenancy
-from ..models import EXECUTION_TRIGGERS, Execution, Script, utcnow
-from ..runtime import RunResult, Runtime, ScriptSyntaxError
+from ..models import EXECUTION_TRIGGERS, Execution, Script, new_id, utcnow
+from ..runtime import (
+    CompiledScript,
+    RunResult,
+    Runtime,
+    RuntimeBusyError,
+    RuntimeClosedError,
+    ScriptSyntaxError,
+)
 from .broker import ScriptBroker
 from .errors import NotFound, RunRefused, ValidationError
 from .queue import TaskQueue
@@ -51,6 +59,8 @@ STATUS_OF_END = {
 }
 DEADLINE_MARGIN = timedelta(seconds=5)  # transport and recording on top of the timeout
 DEFER_SECONDS = 1.0  # a claim refused by a concurrency cap is tried again this much later
+# Error code of a run that found no free sandbox worker (or a pool shutting down).
+POOL_BUSY = "POOL_BUSY"
 
 
 @dataclass
@@ -112,26 +122,8 @@ def _start(
     Concurrency caps are checked here for runs a person or host code waits for; automatic
     runs queue up as ``pending`` and meet the caps when a consumer claims them."""
     config = rc.config
-    if trigger not in EXECUTION_TRIGGERS:
-        raise ValidationError({"trigger": [f"must be one of {', '.join(EXECUTION_TRIGGERS)}"]})
-    if not config["JSSCRIPTS_ENABLED"] or not config[TRIGGER_FLAGS[trigger]]:
-        raise RunRefused(f"{trigger} runs are switched off", "disabled")
-    try:
-        encoded = json.dumps(input, allow_nan=False)
-        # Found by tests/test_services_fuzz.py, each escaped as a raw exception: very deep
-        # nesting (RecursionError), integers beyond a double (the runtime's ValueError, after
-        # the row was already written, left it "running"), lone surrogates (the drivers
-        # cannot encode them).
-        _check_js_input(input)
-        json.dumps(input, allow_nan=False, ensure_ascii=False).encode("utf-8")
-    except (TypeError, ValueError, RecursionError):
-        raise ValidationError(
-            {"input": [f"the input must be JSON, nested at most {MAX_INPUT_DEPTH} levels"]}
-        ) from None
-    if len(encoded.encode()) > config["JSSCRIPTS_MAX_INPUT_BYTES"]:
-        raise ValidationError(
-            {"input": [f"the input exceeds {config['JSSCRIPTS_MAX_INPUT_BYTES']} bytes"]}
-        )
+    _check_trigger(config, trigger)
+    encoded = _check_input(config, input)
     now = utcnow()
     script = _lock_script(session, script_id, now)
     if script.status in ("archived", "disabled"):
@@ -167,6 +159,34 @@ def _start(
     else:
         session.commit()
     return execution, plan
+
+
+def _check_trigger(config: Mapping[str, Any], trigger: str) -> None:
+    if trigger not in EXECUTION_TRIGGERS:
+        raise ValidationError({"trigger": [f"must be one of {', '.join(EXECUTION_TRIGGERS)}"]})
+    if not config["JSSCRIPTS_ENABLED"] or not config[TRIGGER_FLAGS[trigger]]:
+        raise RunRefused(f"{trigger} runs are switched off", "disabled")
+
+
+def _check_input(config: Mapping[str, Any], input: Any) -> str:
+    """The input as JSON text, or ValidationError for one no run can take."""
+    try:
+        encoded = json.dumps(input, allow_nan=False)
+        # Found by tests/test_services_fuzz.py, each escaped as a raw exception: very deep
+        # nesting (RecursionError), integers beyond a double (the runtime's ValueError, after
+        # the row was already written, left it "running"), lone surrogates (the drivers
+        # cannot encode them).
+        _check_js_input(input)
+        json.dumps(input, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError):
+        raise ValidationError(
+            {"input": [f"the input must be JSON, nested at most {MAX_INPUT_DEPTH} levels"]}
+        ) from None
+    if len(encoded.encode()) > config["JSSCRIPTS_MAX_INPUT_BYTES"]:
+        raise ValidationError(
+            {"input": [f"the input exceeds {config['JSSCRIPTS_MAX_INPUT_BYTES']} bytes"]}
+        )
+    return encoded
 
 
 def _commit_without_flush_wait(session: Session) -> None:
@@ -400,18 +420,36 @@ def _run_claimed(
     follow_up: FollowUp | None = None,
 ) -> Execution:
     """Run an execution this process owns (status ``running``) and record how it ended."""
+    result = _run_plan(session, rc, plan, user, extra_context)
+    return _record(session, execution, result, plan, follow_up)
 
-    def record(result: RunResult) -> Execution:
-        return _record(session, execution, result, plan, follow_up)
 
+def _run_plan(
+    session: Session,
+    rc: RunContext,
+    plan: _Plan,
+    user: Any,
+    extra_context: Mapping[str, Any] | None,
+    http_request: bool = False,
+) -> RunResult:
+    """Compile (cached) and run one plan in the sandbox; every ending is a RunResult."""
     try:
         compiled = compiled_version(session, plan.script_id, plan.version, rc.runtime)
     except NotFound as exc:
-        return record(_failure("NotFoundError", exc.message, code="VERSION_MISSING"))
+        return _failure("NotFoundError", exc.message, code="VERSION_MISSING")
     except ScriptSyntaxError as exc:  # a stored version that no longer compiles
-        return record(
-            _failure("SyntaxError", exc.message, exc.line, exc.column, code="COMPILE_ERROR")
-        )
+        return _failure("SyntaxError", exc.message, exc.line, exc.column, code="COMPILE_ERROR")
+    return _run_compiled(rc, plan, compiled, user, extra_context, http_request)
+
+
+def _run_compiled(
+    rc: RunContext,
+    plan: _Plan,
+    compiled: CompiledScript,
+    user: Any,
+    extra_context: Mapping[str, Any] | None,
+    http_request: bool = False,
+) -> RunResult:
     context: dict[str, Any] = {
         "tenant": {"id": plan.tenant_id},
         "user": user_ref(user),
@@ -424,6 +462,11 @@ def _run_claimed(
         # ctx.input its data (so a replay long after the outbox row was pruned still works).
         context["event"] = run_input
         run_input = run_input.get("data")
+    elif http_request and isinstance(run_input, dict):
+        # Endpoint calls store the request as their input: ctx.request is all of it,
+        # ctx.input its body.
+        context["request"] = run_input
+        run_input = run_input.get("body")
     context.update(extra_context or {})
     broker = ScriptBroker(
         engine=rc.engine,
@@ -437,7 +480,7 @@ def _run_claimed(
         queue=rc.queue,
     )
     try:
-        result = rc.runtime.run(
+        return rc.runtime.run(
             compiled,
             run_input,
             limits=effective_limits(plan.script_limits, rc.config),
@@ -448,8 +491,12 @@ def _run_claimed(
     except (ValueError, RecursionError) as exc:
         # Input/context the runtime refuses (e.g. extra_context with NaN or a huge integer)
         # escaped raw and left the row "running" until the reaper (tests/test_services_fuzz.py)
-        return record(_failure("ValueError", str(exc), code="INPUT_REFUSED"))
-    return record(result)
+        return _failure("ValueError", str(exc), code="INPUT_REFUSED")
+    except RuntimeBusyError:
+        # No sandbox worker freed up in time: the row is closed now, not by the reaper later.
+        return _failure("RuntimeBusyError", "no sandbox worker was free", code=POOL_BUSY)
+    except RuntimeClosedError:
+        return _failure("RuntimeClosedError", "the sandbox is shutting down", code=POOL_BUSY)
 
 
 def _failure(
@@ -546,6 +593,132 @@ def run_script(
     as ``running`` straight away, so a crash mid-run leaves it for the reaper."""
     execution, plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
     return _run_claimed(session, rc, execution, plan, user, extra_context)
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A synchronous run, for a caller that answers from its result (HTTP endpoints) without
+    reading the row back: the runtime's result, and whether a row records it."""
+
+    execution_id: str
+    result: RunResult
+    recorded: bool
+
+
+def run_recorded(
+    session: Session,
+    rc: RunContext,
+    script_id: str,
+    trigger: str = "manual",
+    input: Any = None,
+    *,
+    user: Any = None,
+) -> Ran:
+    """:func:`run_script` (row first, concurrency caps counted from the rows), answering with
+    the runtime's result instead of the row, which would cost a reload. An ``http`` run's
+    input is the request: the script sees it as ``ctx.request`` and its body as ``ctx.input``."""
+    execution, plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
+    result = _run_plan(session, rc, plan, user, None, http_request=trigger == "http")
+    _record(session, execution, result, plan)
+    return Ran(plan.execution_id, result, True)
+
+
+@dataclass(frozen=True)
+class ScriptRef:
+    """What a run needs of a script, read earlier by the caller (a cached HTTP route)."""
+
+    id: str
+    tenant_id: str
+    name: str
+    status: str
+    limits: Mapping[str, Any]
+    current_version: int
+
+
+def run_detached(
+    session: Session,
+    rc: RunContext,
+    script: ScriptRef,
+    trigger: str,
+    input: Any = None,
+    *,
+    user: Any = None,
+    keep: Callable[[RunResult], bool] = lambda result: True,
+) -> Ran:
+    """Run without writing a row first; afterwards record the run (one INSERT) only if
+    ``keep(result)``: sampled HTTP calls write nothing for most successful calls.
+
+    No ``running`` row counts this run towards the concurrency caps, so the caller must hold
+    a slot of its own (``services.endpoints`` does), and a process that dies mid-run leaves
+    no trace of it. Raises NotFound for a script of another tenant or one that is gone. As
+    with :func:`run_recorded`, an ``http`` run's input is the request (``ctx.request``)."""
+    config = rc.config
+    _check_trigger(config, trigger)
+    if script.tenant_id != tenancy.require_tenant() or not plausible_id(script.id):
+        raise NotFound("script not found")
+    _check_input(config, input)
+    plan = _Plan(
+        script.id,
+        script.name,
+        dict(script.limits),
+        new_id(),
+        script.tenant_id,
+        script.current_version,
+        trigger,
+        1,
+        input,
+    )
+    try:
+        compiled = compiled_version(session, script.id, script.current_version, rc.runtime)
+    except NotFound:
+        raise NotFound("script not found") from None
+    except ScriptSyntaxError as exc:
+        compiled = None
+        result = _failure("SyntaxError", exc.message, exc.line, exc.column, code="COMPILE_ERROR")
+    if trigger in AUTOMATIC_TRIGGERS and script.status != "active":
+        raise RunRefused(
+            f"the script is {script.status}: only active scripts run on {trigger}", "inactive"
+        )
+    started = utcnow()
+    if compiled is not None:
+        result = _run_compiled(rc, plan, compiled, user, None, http_request=trigger == "http")
+    status = STATUS_OF_END[result.status]
+    recorded = keep(result) and _insert_outcome(session, plan, result, started, user)
+    metrics.observe_execution(trigger, status, result.metrics)
+    return Ran(plan.execution_id, result, recorded)
+
+
+def _insert_outcome(
+    session: Session, plan: _Plan, result: RunResult, started: datetime, user: Any
+) -> bool:
+    """The finished run as one row; False when the script was deleted meanwhile."""
+    row = {
+        "id": plan.execution_id,
+        "tenant_id": plan.tenant_id,
+        "script_id": plan.script_id,
+        "version": plan.version,
+        "trigger": plan.trigger,
+        "status": STATUS_OF_END[result.status],
+        "end_reason": result.status,
+        "input": plan.input,
+        "output": result.value if result.status == "completed" else None,
+        "error": result.error,
+        "console": result.console,
+        "logs": result.logs,
+        "metrics": result.metrics,
+        "attempt": 1,
+        "actor_id": (user_ref(user) or {}).get("id"),
+        "created_at": started,
+        "started_at": started,
+        "finished_at": utcnow(),
+    }
+    try:
+        session.execute(insert(Execution), [row])
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
 
 
 def get_execution(session: Session, execution_id: Any) -> Execution:

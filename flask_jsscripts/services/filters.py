@@ -282,7 +282,11 @@ def _kind(value: Any) -> str:
 
 def _show(value: Any) -> str:
     # messages are shown in a form: keep a long or hostile value from flooding it
-    text = repr(value)
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):
+        # an int past 4300 digits or a structure too deep for repr (tests/test_fuzz_parsers.py)
+        return f"<{_kind(value)}>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

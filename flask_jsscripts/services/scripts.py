@@ -161,6 +161,11 @@ def apply_fields(session: Session, script: Script, v: Validated) -> None:
         endpoint.path = data.http_path
         endpoint.methods = data.http_methods
         endpoint.auth_mode = data.http_auth
+        endpoint.rate_limit_per_minute = data.http_rate_limit
+        if data.http_auth != "token":
+            # Leaving token access retires the token: coming back needs a new one, so an old
+            # token never starts working again unnoticed.
+            endpoint.token_hash = None
         del script.endpoints[1:]
     else:
         script.endpoints.clear()

@@ -2,7 +2,8 @@
 
 The document is portable between tenants and installations, so it carries what an admin wrote
 and nothing that belongs to one database: no ids, no tenant, no compiled code (the importing
-runtime compiles again), no secrets (HTTP endpoint token hashes stay behind), no history of runs.
+runtime compiles again), no secrets (HTTP endpoint token hashes stay behind: an imported token
+endpoint answers no one until a token is issued for it), no history of runs.
 Every version travels with its number, author, note and time, so the import is a faithful copy:
 export -> import into another tenant -> export gives the same document apart from
 ``exported_at``.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -29,7 +30,7 @@ from ..models import HttpEndpoint, Script, ScriptVersion, utcnow
 from ..runtime import Runtime, ScriptSyntaxError
 from .errors import ValidationError
 from .scripts import apply_fields, get_script
-from .validation import ScriptInput, Validated, validate_script
+from .validation import ScriptInput, Validated, path_shape, validate_script
 
 FORMAT = "flask-jsscripts/1"
 # Caps on what an import accepts, so a hostile document costs bounded time and memory.
@@ -39,6 +40,10 @@ MAX_VERSIONS_PER_SCRIPT = 1000
 MAX_AUTHOR_LENGTH = 64
 MAX_NOTE_LENGTH = 500
 MAX_FILTER_BYTES = 64 * 1024
+MAX_VERSION_NUMBER = 2**31 - 1  # the INTEGER column's range on PostgreSQL
+# Version times the database and every session time zone can hold (year 1 is out once shifted).
+EARLIEST_TIME = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(9998, 1, 1, tzinfo=UTC)
 
 OnConflict = Literal["error", "skip", "rename"]
 ON_CONFLICT_MODES: tuple[str, ...] = ("error", "skip", "rename")
@@ -47,7 +52,7 @@ ON_CONFLICT_MODES: tuple[str, ...] = ("error", "skip", "rename")
 TRIGGER_FIELDS: dict[str, tuple[str, ...]] = {
     "manual": (),
     "scheduled": ("cron", "timezone"),
-    "http": ("http_path", "http_methods", "http_auth"),
+    "http": ("http_path", "http_methods", "http_auth", "http_rate_limit"),
     "event": ("event_types", "event_filter"),
 }
 SCRIPT_KEYS = frozenset(
@@ -122,6 +127,7 @@ def _trigger_fields(script: Script) -> dict[str, Any]:
             "http_path": endpoint.path,
             "http_methods": list(endpoint.methods or []),
             "http_auth": endpoint.auth_mode,
+            "http_rate_limit": endpoint.rate_limit_per_minute,
         }
     if script.type == "event":
         subs = sorted(script.subscriptions, key=lambda s: s.event_type)
@@ -230,8 +236,12 @@ def _check_version(
     for key in sorted(set(version) - VERSION_KEYS, key=str):
         problems.add(where, f"unknown field {key!r}")
     number = version.get("number")
-    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-        problems.add(f"{where}.number", "must be a positive integer")
+    if (
+        isinstance(number, bool)
+        or not isinstance(number, int)
+        or not 1 <= number <= MAX_VERSION_NUMBER
+    ):
+        problems.add(f"{where}.number", f"must be an integer from 1 to {MAX_VERSION_NUMBER}")
     source = version.get("source")
     max_bytes = config["JSSCRIPTS_MAX_SOURCE_BYTES"]
     if not isinstance(source, str) or not source.strip():
@@ -244,6 +254,12 @@ def _check_version(
     note = version.get("note", "")
     if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
         problems.add(f"{where}.note", f"must be text of at most {MAX_NOTE_LENGTH} characters")
+    # Only the current version goes through validate_script's text checks; older ones and
+    # every author and note would reach the database as they are (found by
+    # tests/test_fuzz_parsers.py: NUL fails on PostgreSQL, a lone surrogate on both backends).
+    for name, value in (("source", source), ("author", author), ("note", note)):
+        if isinstance(value, str) and not _storable(value):
+            problems.add(f"{where}.{name}", "must not contain NUL characters or lone surrogates")
     created_at = _parse_time(version.get("created_at"), f"{where}.created_at", problems)
     if len(problems.errors) != before:
         return None
@@ -256,6 +272,17 @@ def _check_version(
     }
 
 
+def _storable(text: str) -> bool:
+    """No NUL (PostgreSQL refuses it in text) and no lone surrogate (no driver encodes it)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse_time(value: Any, where: str, problems: _Problems) -> datetime | None:
     """An ISO-8601 time with an offset; a missing one becomes the import time."""
     if value is None:
@@ -266,6 +293,15 @@ def _parse_time(value: Any, where: str, problems: _Problems) -> datetime | None:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         problems.add(where, "must be an ISO-8601 time with a UTC offset")
+        return None
+    try:
+        # 0001-01-01T00:00+14:00 is before year 1 in UTC: converting it at flush raised
+        # OverflowError (found by tests/test_fuzz_parsers.py)
+        in_range = EARLIEST_TIME <= parsed.astimezone(UTC) <= LATEST_TIME
+    except OverflowError:
+        in_range = False
+    if not in_range:
+        problems.add(where, f"must be between {EARLIEST_TIME.year} and {LATEST_TIME.year}")
         return None
     return parsed
 
@@ -352,10 +388,10 @@ def _compile_history(
 
 
 def _taken(session: Session) -> tuple[set[str], set[str]]:
-    """Names and HTTP paths already used in the current tenant."""
+    """Names and HTTP path shapes already used in the current tenant."""
     names = set(session.scalars(select(Script.name)))
-    paths = set(session.scalars(select(HttpEndpoint.path)))
-    return names, paths
+    shapes = {path_shape(p) for p in session.scalars(select(HttpEndpoint.path))}
+    return names, shapes
 
 
 def _renamed(name: str, taken: set[str]) -> str:
@@ -369,18 +405,21 @@ def _renamed(name: str, taken: set[str]) -> str:
 
 
 def _check_duplicates(plans: list[_Planned], problems: _Problems) -> None:
-    """Two entries of one document may not share a name or an HTTP path."""
+    """Two entries of one document may not share a name or an HTTP path shape (/h/{id} and
+    /h/{oid} answer the same requests, as create_script knows; comparing the text let both in,
+    found by tests/test_fuzz_parsers.py)."""
     names: dict[str, str] = {}
-    paths: dict[str, str] = {}
+    shapes: dict[str, str] = {}
     for plan in plans:
         data = plan.validated.data
         if data.name in names:
             problems.add(f"{plan.label}.name", f"also used by {names[data.name]}")
         names.setdefault(data.name, plan.label)
         if data.type == "http":
-            if data.http_path in paths:
-                problems.add(f"{plan.label}.http_path", f"also used by {paths[data.http_path]}")
-            paths.setdefault(data.http_path, plan.label)
+            shape = path_shape(data.http_path)
+            if shape in shapes:
+                problems.add(f"{plan.label}.http_path", f"also used by {shapes[shape]}")
+            shapes.setdefault(shape, plan.label)
 
 
 def _resolve_conflicts(
@@ -393,7 +432,7 @@ def _resolve_conflicts(
     for plan in plans:
         data = plan.validated.data
         name_clash = data.name in names
-        path_clash = data.type == "http" and data.http_path in paths
+        path_clash = data.type == "http" and path_shape(data.http_path) in paths
         if (name_clash or path_clash) and on_conflict == "skip":
             report.skipped.append(data.name)
             continue

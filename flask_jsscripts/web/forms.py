@@ -30,6 +30,24 @@ TYPE_CHOICES = [
     ("http", _("HTTP endpoint")),
     ("event", _("Event")),
 ]
+# The config switch of each trigger kind's script type; manual scripts are always offered.
+TYPE_FLAGS = {
+    "scheduled": "JSSCRIPTS_ENABLE_CRON",
+    "http": "JSSCRIPTS_ENABLE_HTTP",
+    "event": "JSSCRIPTS_ENABLE_EVENTS",
+}
+
+
+def type_choices(config: Any, keep: str | None = None) -> list[tuple[str, Any]]:
+    """The script types whose trigger kind is switched on, plus ``keep`` (the type of the
+    script being edited, so that it can still be saved as it is)."""
+    return [
+        (value, label)
+        for value, label in TYPE_CHOICES
+        if value == keep or value not in TYPE_FLAGS or config.get(TYPE_FLAGS[value], True)
+    ]
+
+
 STATUS_CHOICES = [
     ("draft", _("Draft")),
     ("active", _("Active")),
@@ -103,6 +121,11 @@ class ScriptForm(FlaskForm):
         _("Methods"), choices=_choices([(m, m) for m in HTTP_METHODS]), default=["GET"]
     )
     http_auth = RadioField(_("Access"), choices=_choices(AUTH_CHOICES), default="session")
+    http_rate_limit = IntegerField(
+        _("Rate limit (calls per minute)"),
+        validators=[Optional()],
+        description=_("All callers together; leave empty for no limit."),
+    )
     event_types = TextAreaField(
         _("Event types"), description=_("One per line, e.g. order.created or order.*")
     )
@@ -119,6 +142,10 @@ class ScriptForm(FlaskForm):
     # Service error keys -> form fields (the rest are shown above the form).
     FIELD_OF_ERROR = {f"limits.{key}": f"limit_{key}" for key in LIMIT_KEYS}
     FIELD_OF_ERROR["limits"] = "limit_timeout"
+
+    def offer_types(self, config: Any, keep: str | None = None) -> None:
+        """Offer only the types whose trigger kind is switched on (see :func:`type_choices`)."""
+        self.type.choices = _choices(type_choices(config, keep))
 
     def limit_fields(self) -> list[Any]:
         return [getattr(self, f"limit_{key}") for key in LIMIT_KEYS]
@@ -142,6 +169,7 @@ class ScriptForm(FlaskForm):
             http_path=self.http_path.data or "",
             http_methods=list(self.http_methods.data or []),
             http_auth=self.http_auth.data or "session",
+            http_rate_limit=self.http_rate_limit.data,
             event_types=[
                 t.strip() for t in (self.event_types.data or "").splitlines() if t.strip()
             ],
@@ -169,6 +197,7 @@ class ScriptForm(FlaskForm):
             self.http_path.data = endpoint.path
             self.http_methods.data = list(endpoint.methods or [])
             self.http_auth.data = endpoint.auth_mode
+            self.http_rate_limit.data = endpoint.rate_limit_per_minute
         if script.subscriptions:
             self.event_types.data = "\n".join(s.event_type for s in script.subscriptions)
             first = script.subscriptions[0].filter

@@ -68,13 +68,14 @@ from ..permissions import (
     SCRIPTS_UPDATE,
 )
 from ..services import dead_letters as dead_letter_service
+from ..services import endpoints as endpoint_service
 from ..services import executions as execution_service
 from ..services import filters as filter_service
 from ..services import scripts as script_service
 from ..services.errors import NotFound, RunRefused, ServiceError, ValidationError
 from ..services.validation import next_cron_runs, validate_script
 from . import assets
-from .forms import AUTH_CHOICES, STATUS_CHOICES, TYPE_CHOICES, ScriptForm
+from .forms import AUTH_CHOICES, STATUS_CHOICES, TYPE_CHOICES, ScriptForm, type_choices
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -282,7 +283,7 @@ def index() -> Any:
         "q": search,
         "type": type_ if type_ in SCRIPT_TYPES else "",
         "status": status if status in SCRIPT_STATUSES else "",
-        "type_choices": TYPE_CHOICES,
+        "type_choices": type_choices(_state().config),
         "status_choices": STATUS_CHOICES,
     }
     if is_htmx() and request.headers.get("HX-Target") == "jsscripts-results":
@@ -378,6 +379,7 @@ NEW_SCRIPT_SOURCE = (
 @jsview(SCRIPTS_CREATE)
 def new() -> Any:
     form = ScriptForm()
+    form.offer_types(_state().config)
     if request.method == "POST":
         return _save(form, None)
     if not form.source.data:
@@ -389,6 +391,7 @@ def new() -> Any:
 def edit(script_id: str) -> Any:
     script = _get_script(script_id)
     form = ScriptForm()
+    form.offer_types(_state().config, keep=script.type)
     if request.method == "POST":
         return _save(form, script)
     form.fill_from(script)
@@ -496,17 +499,26 @@ def _history(script: Script) -> list[Execution]:
 
 @jsview(SCRIPTS_READ)
 def view(script_id: str) -> Any:
-    script = _get_script(script_id)
+    return _view_page(_get_script(script_id), run_input=request.args.get("input", ""))
+
+
+def _view_page(script: Script, **extra: Any) -> str:
     history = _history(script)
+    context: dict[str, Any] = {
+        "run_input": "",
+        "run_errors": [],
+        "result": None,
+        "new_token": None,
+        "endpoint_notice": None,
+        **extra,
+    }
     return render_template(
         "jsscripts/view.html",
         script=script,
         history=history,
         live=any(e.status in LIVE_STATUSES for e in history),
-        run_input=request.args.get("input", ""),
-        run_errors=[],
-        result=None,
         open_dead_letters=_open_dead_letters(script.id),
+        **context,
     )
 
 
@@ -555,6 +567,47 @@ def delete(script_id: str) -> Any:
     if is_htmx():
         return Response("", status=200, headers={"HX-Redirect": url_for("jsscripts.index")})
     return redirect(url_for("jsscripts.index"), code=303)
+
+
+# --- HTTP endpoint tokens ------------------------------------------------------------------
+
+
+def endpoint_url(path: str) -> str:
+    """The full URL of an endpoint path, as callers of this host reach it."""
+    prefix = current_app.config["JSSCRIPTS_ENDPOINT_PREFIX"]
+    return request.host_url.rstrip("/") + request.script_root + prefix + path
+
+
+def _endpoint_answer(script: Script, token: str | None, notice: str | None) -> Any:
+    """The endpoint panel (htmx) or the whole page, showing a new token this once: never
+    cached, never redirected to (the token lives in this response only)."""
+    if is_htmx():
+        html = render_template(
+            "jsscripts/_endpoint.html", script=script, new_token=token, endpoint_notice=notice
+        )
+    else:
+        html = _view_page(script, new_token=token, endpoint_notice=notice)
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@jsview(SCRIPTS_UPDATE)
+def issue_token(script_id: str) -> Any:
+    script = _get_script(script_id)
+    token = endpoint_service.issue_token(_session(), script.id)
+    return _endpoint_answer(script, token, None)
+
+
+@jsview(SCRIPTS_UPDATE)
+def revoke_token(script_id: str) -> Any:
+    script = _get_script(script_id)
+    endpoint_service.revoke_token(_session(), script.id)
+    message = _("The token was revoked: calls with it are refused from now on.")
+    if is_htmx():
+        return _endpoint_answer(script, None, message)
+    flash(message, "success")
+    return redirect(url_for("jsscripts.view", script_id=script.id), code=303)
 
 
 # --- run and executions --------------------------------------------------------------------
@@ -977,12 +1030,11 @@ def monaco(filename: str) -> Any:
 # --- blueprint -----------------------------------------------------------------------------
 
 
-def _check_csrf() -> None:
-    """POSTs need a valid CSRF token even when the host has no ``CSRFProtect``."""
-    if request.method not in STATE_CHANGING:
-        return
+def csrf_problem() -> str | None:
+    """Why the request carries no valid CSRF token (form field or header, as Flask-WTF looks
+    for it), or None when it does or CSRF is switched off (``WTF_CSRF_ENABLED``)."""
     if not current_app.config.get("WTF_CSRF_ENABLED", True) or g.get("csrf_valid"):
-        return
+        return None
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     token = request.form.get(field)
     if not token:
@@ -994,8 +1046,18 @@ def _check_csrf() -> None:
     try:
         validate_csrf(token)
     except WTFValidationError as exc:
-        raise CSRFError(exc.args[0] if exc.args else "CSRF check failed") from None
+        return exc.args[0] if exc.args else "CSRF check failed"
     g.csrf_valid = True
+    return None
+
+
+def _check_csrf() -> None:
+    """POSTs need a valid CSRF token even when the host has no ``CSRFProtect``."""
+    if request.method not in STATE_CHANGING:
+        return
+    problem = csrf_problem()
+    if problem is not None:
+        raise CSRFError(problem)
 
 
 def _handle_http_error(exc: HTTPException) -> Any:
@@ -1041,6 +1103,7 @@ def _context() -> dict[str, Any]:
         "trigger_labels": _trigger_labels(),
         "end_reason_labels": _end_reason_labels(),
         "auth_labels": dict(AUTH_CHOICES),
+        "endpoint_url": endpoint_url,
     }
 
 
@@ -1125,6 +1188,8 @@ ROUTES: tuple[tuple[str, str, Callable[..., Any], tuple[str, ...]], ...] = (
     ("/<script_id>/status", "set_status", set_status, ("POST",)),
     ("/<script_id>/delete", "delete", delete, ("POST",)),
     ("/<script_id>/run", "run", run, ("POST",)),
+    ("/<script_id>/endpoint/token", "issue_token", issue_token, ("POST",)),
+    ("/<script_id>/endpoint/token/revoke", "revoke_token", revoke_token, ("POST",)),
     ("/<script_id>/executions", "executions", executions, ("GET",)),
     ("/<script_id>/executions/<execution_id>", "execution", execution, ("GET",)),
     ("/<script_id>/versions", "versions", versions, ("GET",)),

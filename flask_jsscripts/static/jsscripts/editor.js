@@ -19,9 +19,16 @@
  * form posts. With Monaco the textarea is hidden but stays in the form, and its value follows the
  * editor on every change, on submit and before every htmx request.
  *
+ * Order of work, so that the editor is shown and editable as early as possible: sdk.d.ts is
+ * fetched while Monaco loads; the editor is created as soon as editor.main has run, with a plain
+ * text model (whatever was typed into the textarea meanwhile, caret and focus included); only
+ * after its first frame does the model become JavaScript, which loads the JavaScript tokenizer
+ * and the TypeScript mode and starts the TypeScript worker (completions, with sdk.d.ts added).
+ *
  * window.jsscriptsEditor = {ready, get(id), showError(id, line, column, message), clearError(id)}
  *   ready: a Promise (read it again after htmx swaps) resolving to true once every editor found so
- *          far is usable (sdk.d.ts included), or false if Monaco could not be loaded.
+ *          far is usable with its language (sdk.d.ts included), or false if Monaco could not be
+ *          loaded.
  */
 (function () {
   'use strict';
@@ -39,7 +46,12 @@
   var pending = [];          // promises of mounts in progress (each resolves true/false)
   var monacoPromise = null;  // Monaco loads once per page, from the first base seen
   var failureLogged = false;
-  var extraLibs = {};        // url -> Promise
+  var libTexts = {};         // absolute url -> Promise of the text (null when it failed)
+  var libsAdded = {};        // absolute url -> true once given to the TypeScript defaults
+  var languageSetUp = false;
+  // How long a fresh editor waits for sdk.d.ts before it becomes JavaScript anyway (the lib is
+  // added whenever it arrives; the fetch starts with the mount, so it is normally in by then).
+  var LIB_WAIT_MS = 1500;
 
   function logFailure(message, error) {
     if (!failureLogged) {
@@ -66,6 +78,7 @@
     }
     monacoPromise = new Promise(function (resolve, reject) {
       if (window.monaco && window.monaco.editor) {
+        setUpEditors(window.monaco);  // already on the page (loaded by the host)
         resolve(window.monaco);
         return;
       }
@@ -93,7 +106,7 @@
         amdRequire.config({paths: {vs: vs}});
         amdRequire(['vs/editor/editor.main'], function () {
           if (window.monaco && window.monaco.editor) {
-            setUpLanguage(window.monaco);
+            setUpEditors(window.monaco);
             resolve(window.monaco);
           } else {
             reject(new Error('vs/editor/editor.main did not define monaco'));
@@ -117,7 +130,22 @@
     return monacoPromise;
   }
 
+  /** What every editor needs before its creation: cheap, no language work. */
+  function setUpEditors(monaco) {
+    monaco.editor.setTheme(theme());
+    onMediaChange(darkQuery, function () {
+      monaco.editor.setTheme(theme());
+    });
+    installStyles();
+  }
+
+  /** JavaScript options for the TypeScript worker, before its first start (a change of compiler
+   * options restarts it), and our completion of "main". Once per page. */
   function setUpLanguage(monaco) {
+    if (languageSetUp) {
+      return;
+    }
+    languageSetUp = true;
     var ts = monaco.languages.typescript;
     var js = ts.javascriptDefaults;
     // ES2017 library only: no DOM (window, document, fetch) and no timers, as in the sandbox.
@@ -129,10 +157,6 @@
       lib: ['es2017']
     });
     js.setDiagnosticsOptions({noSemanticValidation: true, noSyntaxValidation: false});
-    monaco.editor.setTheme(theme());
-    onMediaChange(darkQuery, function () {
-      monaco.editor.setTheme(theme());
-    });
     // Typing "main" offers the entry point with the JSDoc that makes `ctx.` complete.
     monaco.languages.registerCompletionItemProvider('javascript', {
       provideCompletionItems: function (model, position) {
@@ -151,32 +175,76 @@
         }]};
       }
     });
-    installStyles();
   }
 
-  function addExtraLibs(monaco, urls) {
+  /** Start fetching the .d.ts files (space-separated URLs); resolves to [{key, text|null}]. */
+  function fetchLibs(urls) {
     var list = (urls || '').split(/\s+/).filter(Boolean);
     return Promise.all(list.map(function (url) {
       var key = absolute(url);
-      if (!extraLibs[key]) {
-        extraLibs[key] = fetch(key, {credentials: 'same-origin'}).then(function (response) {
+      if (!libTexts[key]) {
+        libTexts[key] = fetch(key, {credentials: 'same-origin'}).then(function (response) {
           if (!response.ok) {
             throw new Error('HTTP ' + response.status);
           }
           return response.text();
-        }).then(function (text) {
-          var name = 'file:///jsscripts/' + (key.split('/').pop() || 'sdk.d.ts');
-          monaco.languages.typescript.javascriptDefaults.addExtraLib(text, name);
-          return true;
         }).catch(function (error) {
           if (window.console) {
             window.console.warn('[jsscripts] completions for ctx/sdk unavailable: ' + key, error);
           }
-          return false;
+          return null;
         });
       }
-      return extraLibs[key];
+      return libTexts[key].then(function (text) {
+        return {key: key, text: text};
+      });
     }));
+  }
+
+  function addLibs(monaco, libs) {
+    libs.forEach(function (lib) {
+      if (lib.text !== null && !libsAdded[lib.key]) {
+        libsAdded[lib.key] = true;
+        var name = 'file:///jsscripts/' + (lib.key.split('/').pop() || 'sdk.d.ts');
+        monaco.languages.typescript.javascriptDefaults.addExtraLib(lib.text, name);
+      }
+    });
+  }
+
+  /** After the next frame has been painted (or 200 ms, e.g. in a background tab). */
+  function afterFirstFrame() {
+    return new Promise(function (resolve) {
+      var timer = setTimeout(resolve, 200);
+      requestAnimationFrame(function () {
+        setTimeout(function () {
+          clearTimeout(timer);
+          resolve();
+        }, 0);
+      });
+    });
+  }
+
+  /** Make an editor's model JavaScript (tokenizer, TypeScript mode and worker), with its libs. */
+  function attachLanguage(monaco, entry, libs) {
+    setUpLanguage(monaco);
+    return new Promise(function (resolve) {
+      var attached = false;
+      function attach() {
+        if (!attached) {
+          attached = true;
+          if (!entry.model.isDisposed()) {
+            monaco.editor.setModelLanguage(entry.model, 'javascript');
+          }
+          resolve();
+        }
+      }
+      var timer = setTimeout(attach, LIB_WAIT_MS);
+      libs.then(function (list) {
+        clearTimeout(timer);
+        addLibs(monaco, list);  // before the worker starts, so it starts with them
+        attach();
+      });
+    });
   }
 
   function onMediaChange(query, fn) {
@@ -221,111 +289,143 @@
 
   function mountEditor(textarea) {
     textarea.setAttribute('data-jsscripts-state', 'loading');
+    var libs = fetchLibs(textarea.getAttribute('data-dts-url') || scriptDts);  // while Monaco loads
     var done = loadMonaco(baseFor(textarea)).then(function (monaco) {
       if (!textarea.isConnected) {
-        return true;  // swapped away while Monaco loaded
+        return null;  // swapped away while Monaco loaded
       }
-      var readOnly = textarea.hasAttribute('data-readonly') || textarea.readOnly || textarea.disabled;
-      var errorLine = parseInt(textarea.getAttribute('data-error-line'), 10) || 0;
-      var container = document.createElement('div');
-      container.className = 'jsscripts-monaco' + (readOnly ? ' jsscripts-monaco-readonly' : '');
-      container.style.height = defaultHeight(textarea);
-      textarea.insertAdjacentElement('afterend', container);
-
-      var model = monaco.editor.createModel(textarea.value, 'javascript');
-      var editor = monaco.editor.create(container, {
-        model: model,
-        theme: theme(),
-        automaticLayout: true,
-        tabSize: 2,
-        insertSpaces: true,
-        readOnly: readOnly,
-        domReadOnly: readOnly,
-        minimap: {enabled: !narrowQuery.matches},
-        lineNumbersMinChars: narrowQuery.matches ? 2 : 4,
-        glyphMargin: errorLine > 0,
-        scrollBeyondLastLine: false,
-        fixedOverflowWidgets: true,
-        ariaLabel: labelText(textarea)
-      });
-      var onNarrow = function () {
-        editor.updateOptions({minimap: {enabled: !narrowQuery.matches},
-          lineNumbersMinChars: narrowQuery.matches ? 2 : 4});
-      };
-      onMediaChange(narrowQuery, onNarrow);
-
-      if (readOnly && !textarea.hasAttribute('data-editor-height')) {
-        // viewers grow with their content (up to 70% of the screen)
-        var fit = function () {
-          var max = Math.round(window.innerHeight * 0.7);
-          container.style.height = Math.max(Math.min(editor.getContentHeight(), max), 48) + 'px';
-        };
-        editor.onDidContentSizeChange(fit);
-        fit();
-      }
-
-      var entry = {el: textarea, container: container, kind: 'editor', editor: editor,
-        model: model, readOnly: readOnly, decorations: null};
-      entry.dispose = function () {
-        if (narrowQuery.removeEventListener) {
-          narrowQuery.removeEventListener('change', onNarrow);
-        }
-        editor.dispose();
-        model.dispose();
-        container.remove();
-      };
-
-      if (!readOnly) {
-        model.onDidChangeContent(function () {
-          textarea.value = model.getValue();
-          if (entry.decorations) {
-            clearError(entry);  // the marker described the saved source, not this one
-          }
-        });
-        if (textarea.form) {
-          textarea.form.addEventListener('submit', function () {
-            sync(entry);
-          });
-          editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, function () {
-            sync(entry);
-            if (textarea.form.requestSubmit) {
-              textarea.form.requestSubmit();
-            } else {
-              textarea.form.submit();
-            }
-          });
-        }
-      }
-      // hidden, but still in the form (and not `required`: a hidden control cannot be focused
-      // to show the browser's message; the server validates)
-      textarea.removeAttribute('required');
-      textarea.style.display = 'none';
-      textarea.setAttribute('aria-hidden', 'true');
-      textarea.setAttribute('data-jsscripts-state', 'ready');
-      if (textarea.id) {
-        var labels = document.querySelectorAll('label[for="' + cssEscape(textarea.id) + '"]');
-        Array.prototype.forEach.call(labels, function (label) {
-          label.addEventListener('click', function () {
-            editor.focus();
-          });
-        });
-      }
-      entries.push(entry);
-
-      if (errorLine > 0) {
-        showError(entry, errorLine, parseInt(textarea.getAttribute('data-error-column'), 10) || 0,
-          textarea.getAttribute('data-error-message') || '');
-      }
-      return addExtraLibs(monaco, textarea.getAttribute('data-dts-url') || scriptDts).then(function () {
-        return true;
-      });
+      return createEditor(monaco, textarea);
     }).catch(function (error) {
       textarea.setAttribute('data-jsscripts-state', 'failed');
       logFailure('Monaco could not be loaded', error);
       return false;
+    }).then(function (entry) {
+      if (!entry) {
+        return entry !== false;
+      }
+      // shown and editable now; the language comes once the editor has been painted
+      return afterFirstFrame().then(function () {
+        return attachLanguage(window.monaco, entry, libs);
+      }).then(function () {
+        return true;
+      }, function (error) {
+        if (window.console) {
+          window.console.warn('[jsscripts] JavaScript support unavailable', error);
+        }
+        return true;  // the editor itself works
+      });
     });
     pending.push(done);
     return done;
+  }
+
+  /** The Monaco editor in place of the textarea, with the textarea's current text, caret and
+   * focus (a user may have typed before Monaco arrived). Returns its entry. */
+  function createEditor(monaco, textarea) {
+    var readOnly = textarea.hasAttribute('data-readonly') || textarea.readOnly || textarea.disabled;
+    var errorLine = parseInt(textarea.getAttribute('data-error-line'), 10) || 0;
+    var container = document.createElement('div');
+    container.className = 'jsscripts-monaco' + (readOnly ? ' jsscripts-monaco-readonly' : '');
+    container.style.height = defaultHeight(textarea);
+    textarea.insertAdjacentElement('afterend', container);
+
+    var typing = document.activeElement === textarea;
+    var edited = textarea.value !== textarea.defaultValue;
+    var selection = [textarea.selectionStart || 0, textarea.selectionEnd || 0];
+    // plain text first: JavaScript (tokenizer, TypeScript worker) is attached after the first frame
+    var model = monaco.editor.createModel(textarea.value, 'plaintext');
+    var editor = monaco.editor.create(container, {
+      model: model,
+      theme: theme(),
+      automaticLayout: true,
+      tabSize: 2,
+      insertSpaces: true,
+      readOnly: readOnly,
+      domReadOnly: readOnly,
+      minimap: {enabled: !narrowQuery.matches},
+      lineNumbersMinChars: narrowQuery.matches ? 2 : 4,
+      glyphMargin: errorLine > 0,
+      scrollBeyondLastLine: false,
+      fixedOverflowWidgets: true,
+      ariaLabel: labelText(textarea)
+    });
+    var onNarrow = function () {
+      editor.updateOptions({minimap: {enabled: !narrowQuery.matches},
+        lineNumbersMinChars: narrowQuery.matches ? 2 : 4});
+    };
+    onMediaChange(narrowQuery, onNarrow);
+
+    if (readOnly && !textarea.hasAttribute('data-editor-height')) {
+      // viewers grow with their content (up to 70% of the screen)
+      var fit = function () {
+        var max = Math.round(window.innerHeight * 0.7);
+        container.style.height = Math.max(Math.min(editor.getContentHeight(), max), 48) + 'px';
+      };
+      editor.onDidContentSizeChange(fit);
+      fit();
+    }
+
+    var entry = {el: textarea, container: container, kind: 'editor', editor: editor,
+      model: model, readOnly: readOnly, decorations: null};
+    entry.dispose = function () {
+      if (narrowQuery.removeEventListener) {
+        narrowQuery.removeEventListener('change', onNarrow);
+      }
+      editor.dispose();
+      model.dispose();
+      container.remove();
+    };
+
+    if (!readOnly) {
+      model.onDidChangeContent(function () {
+        textarea.value = model.getValue();
+        if (entry.decorations) {
+          clearError(entry);  // the marker described the saved source, not this one
+        }
+      });
+      if (textarea.form) {
+        textarea.form.addEventListener('submit', function () {
+          sync(entry);
+        });
+        editor.addCommand(monaco.KeyMod.CtrlCmd | monaco.KeyCode.KeyS, function () {
+          sync(entry);
+          if (textarea.form.requestSubmit) {
+            textarea.form.requestSubmit();
+          } else {
+            textarea.form.submit();
+          }
+        });
+      }
+    }
+    // hidden, but still in the form (and not `required`: a hidden control cannot be focused
+    // to show the browser's message; the server validates)
+    textarea.removeAttribute('required');
+    textarea.style.display = 'none';
+    textarea.setAttribute('aria-hidden', 'true');
+    textarea.setAttribute('data-jsscripts-state', 'ready');
+    if (textarea.id) {
+      var labels = document.querySelectorAll('label[for="' + cssEscape(textarea.id) + '"]');
+      Array.prototype.forEach.call(labels, function (label) {
+        label.addEventListener('click', function () {
+          editor.focus();
+        });
+      });
+    }
+    entries.push(entry);
+
+    // the marker describes the saved source: not shown if the text was changed meanwhile
+    if (errorLine > 0 && !edited) {
+      showError(entry, errorLine, parseInt(textarea.getAttribute('data-error-column'), 10) || 0,
+        textarea.getAttribute('data-error-message') || '');
+    }
+    if (typing) {
+      var from = model.getPositionAt(Math.min(selection[0], selection[1]));
+      var to = model.getPositionAt(Math.max(selection[0], selection[1]));
+      editor.setSelection(new monaco.Selection(from.lineNumber, from.column, to.lineNumber, to.column));
+      editor.revealPositionInCenterIfOutsideViewport(to);
+      editor.focus();
+    }
+    return entry;
   }
 
   function labelText(textarea) {
@@ -434,6 +534,7 @@
         }
       });
       div.appendChild(container);
+      setUpLanguage(monaco);
       var original = monaco.editor.createModel(results[1], 'javascript');
       var modified = monaco.editor.createModel(results[2], 'javascript');
       var diff = monaco.editor.createDiffEditor(container, {

@@ -1,0 +1,223 @@
+"""A script endpoint against a plain Flask view, both in the example admin under gunicorn.
+
+    .venv/bin/python benchmarks/endpoints_bench.py [--seconds 10] [--rounds 3]
+
+The example admin (SQLite, its own instance folder) is served by gunicorn with 2 sync workers
+(deploy/gunicorn.conf.py). The script endpoint is a public HTTP script answering
+``GET /api/scripts/bench/ping/{n}`` with ``{pong: n}``; the plain view ``GET /plain/ping/<n>``
+answers the same JSON. Saturation throughput: ``wrk -t2 -c8`` on each, alternating, ``--rounds``
+times, median. Latency at half the endpoint's saturation rate: an open-loop client sends at a
+fixed rate and measures each response from its scheduled send time (so queueing counts), p50
+and p95. Done twice: with every call recorded in the history (the default) and with
+``JSSCRIPTS_HTTP_RECORD_SAMPLE=0`` (only failed calls recorded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from _support import pct
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv" / "bin"
+SCRIPT = "function main(ctx) { return {pong: Number(ctx.request.params.n)}; }"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(instance: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "FLASK_APP": "example_app.app:create_app",
+        "EXAMPLE_INSTANCE_PATH": str(instance),
+        "PYTHONPATH": str(ROOT),
+    }
+    for args in (["db", "upgrade", "heads"], ["seed"]):
+        subprocess.run([VENV / "flask", *args], env=env, cwd=ROOT, check=True, capture_output=True)
+    code = (
+        "from example_app.app import create_app\n"
+        "from flask_jsscripts import tenancy\n"
+        "from flask_jsscripts.services import scripts\n"
+        "from flask_jsscripts.services.validation import ScriptInput\n"
+        "app = create_app()\n"
+        "state = app.extensions['jsscripts']\n"
+        "with app.app_context(), tenancy.tenant_scope('acme'):\n"
+        "    scripts.create_script(state.db.session, ScriptInput(name='bench-ping', type='http',\n"
+        f"        status='active', source={SCRIPT!r}, http_path='/bench/ping/{{n}}',\n"
+        "        http_methods=['GET'], http_auth='public'), config=app.config,\n"
+        "        runtime=state.runtime)\n"
+        "    state.close_runtime()\n"
+    )
+    subprocess.run([VENV / "python", "-c", code], env=env, cwd=ROOT, check=True)
+    return env
+
+
+def serve(env: dict[str, str], port: int, sample: float, tmp: Path) -> subprocess.Popen:
+    metrics = tempfile.mkdtemp(dir=tmp)
+    server_env = {
+        **env,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "PROMETHEUS_MULTIPROC_DIR": metrics,
+        "JSSCRIPTS_HTTP_RECORD_SAMPLE": str(sample),
+    }
+    proc = subprocess.Popen(
+        [
+            VENV / "gunicorn",
+            "-c",
+            ROOT / "deploy" / "gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+            "example_app.app:create_app()",
+        ],
+        env=server_env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            for path in ("/plain/ping/1", "/api/scripts/bench/ping/1"):
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", path, headers={"X-Tenant": "acme"})
+                if conn.getresponse().status != 200:
+                    raise OSError(path)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        raise RuntimeError("gunicorn did not come up")
+    # warm both workers and their sandboxes
+    wrk(port, "/api/scripts/bench/ping/7", 3)
+    wrk(port, "/plain/ping/7", 2)
+    return proc
+
+
+def wrk(port: int, path: str, seconds: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            "-c8",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            "X-Tenant: acme",
+            f"http://127.0.0.1:{port}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors under load:\n{out}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])
+    return {"rps": rate}
+
+
+def open_loop(port: int, path: str, rate: float, seconds: float, threads: int = 4) -> list[float]:
+    """Send ``rate`` requests/s for ``seconds`` on ``threads`` keep-alive connections; each
+    latency is counted from the request's scheduled time."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    start = time.monotonic() + 0.2
+    per_thread = rate / threads
+
+    def client(offset: float) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        i = 0
+        mine = []
+        while True:
+            due = start + offset + i / per_thread
+            if due - start > seconds:
+                break
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            conn.request("GET", path, headers={"X-Tenant": "acme"})
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"{path}: {resp.status}")
+            mine.append((time.monotonic() - due) * 1000)
+            i += 1
+        with lock:
+            latencies.extend(mine)
+
+    workers = [threading.Thread(target=client, args=(k / rate,)) for k in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    return latencies
+
+
+def measure(port: int, seconds: int, rounds: int) -> dict[str, object]:
+    plain, script = [], []
+    for _ in range(rounds):
+        plain.append(wrk(port, "/plain/ping/7", seconds)["rps"])
+        script.append(wrk(port, "/api/scripts/bench/ping/7", seconds)["rps"])
+    plain_rps, script_rps = statistics.median(plain), statistics.median(script)
+    half = script_rps / 2
+    lat_script = open_loop(port, "/api/scripts/bench/ping/7", half, seconds)
+    lat_plain = open_loop(port, "/plain/ping/7", half, seconds)
+    return {
+        "plain rps": plain_rps,
+        "script rps": script_rps,
+        "ratio": script_rps / plain_rps,
+        "half rate": half,
+        "script p50/p95 ms": (pct(lat_script, 0.5), pct(lat_script, 0.95)),
+        "plain p50/p95 ms": (pct(lat_plain, 0.5), pct(lat_plain, 0.95)),
+        "rounds": (plain, script),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="jsscripts-endpoints-"))
+    env = prepare(tmp / "instance")
+    print(
+        "| calls recorded | plain view req/s | script endpoint req/s | ratio | half rate (req/s) "
+        "| script p50 / p95 ms | plain p50 / p95 ms |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for sample in (1.0, 0.0):
+        port = free_port()
+        proc = serve(env, port, sample, tmp)
+        try:
+            r = measure(port, args.seconds, args.rounds)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+        print(
+            f"| {'every call' if sample else 'failures only'} | {r['plain rps']:.0f} "
+            f"| {r['script rps']:.0f} | {r['ratio']:.0%} | {r['half rate']:.0f} "
+            f"| {r['script p50/p95 ms'][0]:.1f} / {r['script p50/p95 ms'][1]:.1f} "
+            f"| {r['plain p50/p95 ms'][0]:.1f} / {r['plain p50/p95 ms'][1]:.1f} |",
+            flush=True,
+        )
+        print(f"<!-- rounds plain/script req/s: {r['rounds']} -->", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+"""The endpoint blueprint: requests under ``JSSCRIPTS_ENDPOINT_PREFIX`` answered by scripts.
+
+One catch-all route; everything else (routing by tenant, path and method, tokens, rate limits,
+the run and the shape of its answer) is :mod:`flask_jsscripts.services.endpoints`. This module
+only translates: the Flask request into ``ctx.request`` and a
+:class:`~flask_jsscripts.services.endpoints.Reply` into a response. Every answer is JSON,
+errors included (``{"error": ...}``), and no error ever carries a stack.
+
+Order of the checks, and why: the tenant (from the host's loader), then the route (404), the
+method (405), access (401/403: nothing of the request is read before), the rate limit (429:
+counted only for callers that got in, so strangers cannot use up an endpoint's quota), the
+body (413/400), CSRF for session endpoints, then the run.
+
+CSRF: token and public endpoints are called by other programs, which have no CSRF token; the
+host's ``CSRFProtect`` is told to leave this blueprint alone, and only session endpoints check
+the token themselves (unsafe methods), exactly as the admin UI does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from contextlib import ExitStack
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .. import permissions, tenancy
+from ..permissions import SCRIPTS_EXECUTE
+from ..services import endpoints as endpoint_service
+from ..services.endpoints import NOT_FOUND, Endpoints, Reply, Route, error_reply
+from .views import csrf_problem
+
+log = logging.getLogger(__name__)
+
+BLUEPRINT = "jsscripts_endpoints"
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+# Credentials never reach the script nor the recorded input.
+HIDDEN_HEADERS = frozenset(
+    {"authorization", "cookie", "proxy-authorization", "x-csrftoken", "x-csrf-token"}
+)
+MAX_TOKEN_LENGTH = 256
+
+
+class _BadBody(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _send(reply: Reply) -> Response:
+    response = Response(reply.body, status=reply.status)
+    if reply.content_type:
+        response.headers["Content-Type"] = reply.content_type
+    else:
+        del response.headers["Content-Type"]
+    has_cache_control = False
+    for name, value in reply.headers:
+        response.headers.add(name, value)
+        has_cache_control = has_cache_control or name.lower() == "cache-control"
+    if not has_cache_control:
+        response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if reply.execution_id:
+        response.headers["X-Execution-Id"] = reply.execution_id
+    return response
+
+
+def _error(status: int, message: str, headers: list[tuple[str, str]] | None = None) -> Response:
+    return _send(error_reply(status, message, headers or []))
+
+
+def _multi(values: MultiDict[str, str]) -> dict[str, Any]:
+    """One value as a string, a repeated key as a list of strings."""
+    return {k: v[0] if len(v) == 1 else v for k, v in values.lists()}
+
+
+def _headers() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in request.headers.items():
+        key = name.lower()
+        if key in HIDDEN_HEADERS:
+            continue
+        out[key] = f"{out[key]}, {value}" if key in out else value
+    return out
+
+
+def _body(limit: int) -> Any:
+    """The parsed body: JSON (application/json, */*+json), form fields (urlencoded or
+    multipart; file parts are left out), else the text; None when empty."""
+    length = request.content_length
+    if length is not None and length > limit:
+        raise _BadBody(413, "the request body is too large")
+    request.max_content_length = limit  # also bounds chunked bodies without a length
+    mimetype = request.mimetype
+    try:
+        if mimetype in FORM_TYPES:
+            return _multi(request.form)
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise _BadBody(413, "the request body is too large") from None
+    if not raw:
+        return None
+    if mimetype == "application/json" or mimetype.endswith("+json"):
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            raise _BadBody(400, "the request body is not valid JSON") from None
+    charset = request.mimetype_params.get("charset", "utf-8")
+    try:
+        return raw.decode(charset, "replace")
+    except LookupError:
+        return raw.decode("utf-8", "replace")
+
+
+def _request_data(path: str, params: dict[str, str], limit: int) -> dict[str, Any]:
+    """``ctx.request``: also the execution's recorded input."""
+    body = _body(limit)
+    return {
+        "method": request.method,
+        "path": path,
+        "params": params,
+        "query": _multi(request.args),
+        "headers": _headers(),
+        "body": body,
+    }
+
+
+def _bearer_token() -> str | None:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not value or len(value) > MAX_TOKEN_LENGTH:
+        return None
+    return value
+
+
+def _authorise(route: Route) -> tuple[Any, Response | None]:
+    """(the user a session endpoint runs for, or a refusal)."""
+    if route.auth_mode == "public":
+        return None, None
+    if route.auth_mode == "token":
+        if endpoint_service.token_matches(_bearer_token(), route.token_hash):
+            return None, None
+        refusal = _error(
+            401,
+            "a valid API token is required (Authorization: Bearer <token>)",
+            [("WWW-Authenticate", 'Bearer realm="jsscripts"')],
+        )
+        return None, refusal
+    user = permissions.current_user()
+    if user is None or getattr(user, "is_authenticated", True) is not True:
+        return None, _error(401, "sign in first: this endpoint uses the session")
+    if not permissions.has_permission(user, SCRIPTS_EXECUTE):
+        return None, _error(403, "you do not have permission to call this endpoint")
+    return user, None
+
+
+def _answer(service: Endpoints, subpath: str) -> Response:
+    state = current_app.extensions["jsscripts"]
+    tenant = state.load_tenant()
+    if not tenant:
+        return _error(404, NOT_FOUND)
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(tenancy.tenant_scope(tenant))
+        except tenancy.TenantScopeError:
+            return _error(404, NOT_FOUND)  # the host's loader gave no usable tenant id
+        return _answer_in_tenant(service, state, subpath)
+
+
+def _answer_in_tenant(service: Endpoints, state: Any, subpath: str) -> Response:
+    session = state.db.session
+    config = state.config
+    path = endpoint_service.normalise_path(subpath)
+    found = service.routes.table(session).match(path)
+    if found is None:
+        return _error(404, NOT_FOUND)
+    route, params = found
+    method = request.method
+    if method == "OPTIONS":
+        return Response(status=204, headers={"Allow": route.allow})
+    if method not in route.methods:
+        return _error(405, "method not allowed", [("Allow", route.allow)])
+    user, refusal = _authorise(route)
+    if refusal is not None:
+        return refusal
+    wait = service.rate_limited(config, route)
+    if wait is not None:
+        return _error(429, "rate limit exceeded", [("Retry-After", str(wait))])
+    try:
+        data = _request_data(path, params, config["JSSCRIPTS_MAX_INPUT_BYTES"])
+    except _BadBody as exc:
+        return _error(exc.status, exc.message)
+    unsafe = method in endpoint_service.UNSAFE_METHODS
+    if route.auth_mode == "session" and unsafe and csrf_problem() is not None:
+        return _error(403, "a valid CSRF token is required (X-CSRFToken header)")
+    return _send(service.call(session, state.run_context(), route, data, user=user))
+
+
+def _http_error(exc: HTTPException) -> Response:
+    code = exc.code or 500
+    return _error(code, (exc.name or "error").lower())
+
+
+def _unexpected(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("HTTP endpoint failed")
+    return _error(500, "internal error")
+
+
+def create_blueprint() -> Blueprint:
+    """A new endpoint blueprint (one per app; ``init_app`` mounts it under
+    ``JSSCRIPTS_ENDPOINT_PREFIX`` when HTTP endpoints are switched on)."""
+    bp = Blueprint(BLUEPRINT, __name__)
+    service = Endpoints()
+
+    def call(subpath: str = "") -> Response:
+        return _answer(service, subpath)
+
+    for rule in ("/", "/<path:subpath>"):
+        bp.add_url_rule(
+            rule,
+            "call",
+            call,
+            methods=METHODS,
+            strict_slashes=False,
+            merge_slashes=False,  # no redirects: the path is normalised here
+            provide_automatic_options=False,
+        )
+
+    @bp.before_app_request
+    def _leave_to_the_endpoints() -> None:
+        # A host CSRFProtect set up after init_app: exempt before its own hook runs (one set
+        # up before is told at registration, see extension._register_blueprint).
+        if request.blueprint == BLUEPRINT:
+            csrf = current_app.extensions.get("csrf")
+            if csrf is not None:
+                csrf.exempt(bp)
+
+    bp.register_error_handler(Exception, _unexpected)
+    return bp

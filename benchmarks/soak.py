@@ -20,15 +20,12 @@ every process at start and end; the failure rate of valid scripts.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
 import random
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,29 +40,15 @@ from urllib.parse import urlencode
 from _support import pct
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from consumer_fixtures import PostgresServer, RedisServer, free_port, wait_for  # noqa: E402
+
 VENV = ROOT / ".venv" / "bin"
 TENANT = "acme"
 SUBSCRIPTIONS = 50
 CRON_SCRIPTS = 20
 EVENT_TYPE = "soak.order.created"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(check, timeout: float, what: str) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            if check():
-                return
-        except Exception:  # noqa: BLE001 - not up yet
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"timed out waiting for {what}")
 
 
 def rss_kib(pid: int) -> int:
@@ -84,103 +67,6 @@ def children(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(p) for p in out.split()]
-
-
-# --- private servers --------------------------------------------------------------------------
-
-
-class Postgres:
-    """A throwaway cluster owned by the postgres user (the server refuses to run as root)."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.bin = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1])
-        self.dir = tmp / "pg"
-        self.dir.mkdir()
-        shutil.chown(self.dir, "postgres", "postgres")
-        self.port = free_port()
-        self._as_postgres(
-            self.bin / "initdb", "-D", self.dir / "data", "-A", "trust", "-U", "postgres"
-        )
-        conf = self.dir / "data" / "postgresql.conf"
-        with conf.open("a") as f:
-            f.write(
-                f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                f"unix_socket_directories = '{self.dir}'\nmax_connections = 200\n"
-            )
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _as_postgres(self, *args: Any) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *map(str, args)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-
-    def ctl(self, action: str) -> None:
-        self._as_postgres(
-            self.bin / "pg_ctl",
-            "-D",
-            self.dir / "data",
-            "-l",
-            self.dir / "log",
-            "-w",
-            "-m",
-            "fast",
-            action,
-        )
-
-    def pids(self) -> list[int]:
-        pidfile = self.dir / "data" / "postmaster.pid"
-        try:
-            main = int(pidfile.read_text().split()[0])
-        except (OSError, ValueError, IndexError):
-            return []
-        return [main, *children(main)]
-
-
-class Redis:
-    def __init__(self, tmp: Path) -> None:
-        self.port = free_port()
-        self.tmp = tmp
-        self.proc: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(
-            lambda: socket.create_connection(("127.0.0.1", self.port), 0.5).close() or True,
-            10,
-            "redis",
-        )
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
 
 
 # --- HTTP client with cookies ---------------------------------------------------------------
@@ -244,8 +130,8 @@ def login(client: Client, email: str) -> str:
 class Stack:
     def __init__(self, tmp: Path) -> None:
         self.tmp = tmp
-        self.pg = Postgres(tmp)
-        self.redis = Redis(tmp)
+        self.pg = PostgresServer()
+        self.redis = RedisServer(tmp)
         self.web_port = free_port()
         self.metrics_dir = tmp / "prom"
         self.metrics_dir.mkdir()
@@ -265,7 +151,7 @@ class Stack:
         self.logs: list[Any] = []
 
     def start_servers(self) -> None:
-        self.pg.ctl("start")
+        self.pg.start()
         self.redis.start()
         self.env["DATABASE_URL"] = self.pg.url
 
@@ -327,8 +213,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.redis.stop()
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.pg.ctl("stop")
+        self.pg.destroy()
 
 
 # --- scripts ------------------------------------------------------------------------------------
@@ -554,7 +439,8 @@ def faults(
                 stack.redis.start()
                 log.append(f"{time.monotonic() - rec.t0:6.1f}s redis started")
             else:
-                stack.pg.ctl("restart")
+                stack.pg.stop()
+                stack.pg.start()
                 log.append(f"{time.monotonic() - rec.t0:6.1f}s postgres restarted (-m fast)")
         stop.wait(0.5)
 

@@ -8,12 +8,15 @@ publish events and read the outcome.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -231,3 +234,65 @@ class RedisServer:
             self.proc.terminate()
             self.proc.wait(10)
             self.proc = None
+
+
+PG_BIN = Path("/usr/lib/postgresql")
+# Trust authentication ignores it; it is in the URL so that tests can check it never leaks.
+PASSWORD = "s3cret-pw-never-shown"
+
+
+def _pg_tool(name: str) -> str | None:
+    found = sorted(PG_BIN.glob(f"*/bin/{name}"))
+    return str(found[-1]) if found else shutil.which(name)
+
+
+class PostgresServer:
+    """A throw-away cluster owned by the ``postgres`` user, on a free port."""
+
+    def __init__(self) -> None:
+        initdb, self.pg_ctl = _pg_tool("initdb"), _pg_tool("pg_ctl")
+        if not initdb or not self.pg_ctl or shutil.which("runuser") is None:
+            pytest.skip("initdb/pg_ctl/runuser not available")
+        # /tmp itself: pytest's tmp_path sits under a root-only directory the server cannot enter.
+        self.root = Path(tempfile.mkdtemp(prefix="jsscripts-pg-", dir="/tmp"))
+        shutil.chown(self.root, user="postgres")
+        self.data = self.root / "data"
+        self.port = free_port()
+        self._as_postgres(initdb, "-D", str(self.data), "--auth=trust", "-U", "postgres")
+
+    def _as_postgres(self, *args: str) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *args],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=120,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
+        log = str(self.root / "server.log")
+        self._as_postgres(
+            self.pg_ctl, "start", "-w", "-D", str(self.data), "-l", log, "-o", options
+        )
+
+    def stop(self) -> None:
+        self._as_postgres(self.pg_ctl, "stop", "-w", "-m", "fast", "-D", str(self.data))
+
+    def pids(self) -> list[int]:
+        """The postmaster and its children (for memory readings)."""
+        try:
+            main = int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        listed = subprocess.run(["pgrep", "-P", str(main)], capture_output=True, text=True)
+        return [main, *map(int, listed.stdout.split())]
+
+    def destroy(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

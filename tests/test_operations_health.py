@@ -8,73 +8,17 @@ consumer fixtures. The pool check is failed the realistic way: every sandbox wor
 
 from __future__ import annotations
 
-import contextlib
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from consumer_fixtures import RedisServer, free_port, wait_for
+from consumer_fixtures import PASSWORD, PostgresServer, RedisServer, wait_for
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import create_engine, text
 
 from flask_jsscripts import JSScripts
 from flask_jsscripts.web import health
-
-PG_BIN = Path("/usr/lib/postgresql")
-PASSWORD = "s3cret-pw-never-shown"
-
-
-def _pg_tool(name: str) -> str | None:
-    found = sorted(PG_BIN.glob(f"*/bin/{name}"))
-    return str(found[-1]) if found else shutil.which(name)
-
-
-class PostgresServer:
-    """A throw-away cluster owned by the ``postgres`` user, on a free port."""
-
-    def __init__(self) -> None:
-        initdb, self.pg_ctl = _pg_tool("initdb"), _pg_tool("pg_ctl")
-        if not initdb or not self.pg_ctl or shutil.which("runuser") is None:
-            pytest.skip("initdb/pg_ctl/runuser not available")
-        # /tmp itself: pytest's tmp_path sits under a root-only directory the server cannot enter.
-        self.root = Path(tempfile.mkdtemp(prefix="jsscripts-health-pg-", dir="/tmp"))
-        shutil.chown(self.root, user="postgres")
-        self.data = self.root / "data"
-        self.port = free_port()
-        self._as_postgres(initdb, "-D", str(self.data), "--auth=trust", "-U", "postgres")
-
-    def _as_postgres(self, *args: str) -> None:
-        subprocess.run(
-            ["runuser", "-u", "postgres", "--", *args],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=120,
-        )
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{self.port}/postgres"
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1"
-        log = str(self.root / "server.log")
-        self._as_postgres(
-            self.pg_ctl, "start", "-w", "-D", str(self.data), "-l", log, "-o", options
-        )
-
-    def stop(self) -> None:
-        self._as_postgres(self.pg_ctl, "stop", "-w", "-m", "fast", "-D", str(self.data))
-
-    def destroy(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
-            self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

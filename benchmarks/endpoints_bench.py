@@ -59,7 +59,8 @@ def prepare(instance: Path) -> dict[str, str]:
         "with app.app_context(), tenancy.tenant_scope('acme'):\n"
         "    scripts.create_script(state.db.session, ScriptInput(name='bench-ping', type='http',\n"
         f"        status='active', source={SCRIPT!r}, http_path='/bench/ping/{{n}}',\n"
-        "        http_methods=['GET'], http_auth='public'), config=app.config,\n"
+        "        http_methods=['GET'], http_auth='public', limits={'concurrency': 10}),\n"
+        "        config=app.config,\n"
         "        runtime=state.runtime)\n"
         "    state.close_runtime()\n"
     )

@@ -175,9 +175,12 @@ def _check_input(config: Mapping[str, Any], input: Any) -> str:
         # Found by tests/test_services_fuzz.py, each escaped as a raw exception: very deep
         # nesting (RecursionError), integers beyond a double (the runtime's ValueError, after
         # the row was already written, left it "running"), lone surrogates (the drivers
-        # cannot encode them).
-        _check_js_input(input)
-        json.dumps(input, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        # cannot encode them). Short JSON can hold neither 200 levels nor a 309-digit number,
+        # and only escaped surrogates can be lone ones: the common case skips both checks.
+        if len(encoded) > MAX_INPUT_DEPTH:
+            _check_js_input(input)
+        if "\\ud" in encoded:
+            json.dumps(input, allow_nan=False, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError, RecursionError):
         raise ValidationError(
             {"input": [f"the input must be JSON, nested at most {MAX_INPUT_DEPTH} levels"]}

@@ -174,7 +174,14 @@ class Stack:
         if conf.exists():
             args += ["--config", str(conf)]
         self.web = self._spawn("web", [*args, "example_app.app:create_app()"], env)
-        wait_for(lambda: Client(self.web_port).request("GET", "/login")[0] == 200, 60, "gunicorn")
+
+        def answers() -> bool:
+            try:
+                return Client(self.web_port).request("GET", "/login")[0] == 200
+            except OSError:
+                return False
+
+        wait_for(answers, 60, "gunicorn")
 
     def start_consumer(self, i: int) -> None:
         self.consumers[i] = self._spawn(
@@ -182,10 +189,11 @@ class Stack:
         )
 
     def sandbox_workers(self) -> list[int]:
-        out = subprocess.run(
-            ["pgrep", "-f", "flask_jsscripts.runtime.worker"], capture_output=True, text=True
-        ).stdout
-        return [int(p) for p in out.split()]
+        """The sandboxes of the web workers and consumers (not this driver's idle pool)."""
+        owners = [p.pid for p in self.consumers if p is not None]
+        if self.web is not None:
+            owners += children(self.web.pid)
+        return [pid for owner in owners for pid in children(owner)]
 
     def memory(self) -> dict[str, int]:
         """RSS in KiB by role."""
@@ -228,8 +236,8 @@ HOSTILE = {
     "soak-loop": "while (true) {}",
     "soak-bomb": "var a = []; while (true) { a.push(new Array(100000).join('x') + a.length); }",
     "soak-ssrf": (
-        "try { sdk.http.get('http://169.254.169.254/latest/meta-data/'); return 'reached'; }"
-        " catch (e) { return e.code || String(e); }"
+        "function main() { try { sdk.http.get('http://169.254.169.254/latest/meta-data/');"
+        " return 'reached'; } catch (e) { return e.code || String(e); } }"
     ),
 }
 

@@ -220,3 +220,28 @@ def test_switched_off_extension_keeps_its_probes_and_skips_the_pool(tmp_path, ap
     assert body["checks"]["pool"] == {"status": "disabled"}
     assert body["checks"]["database"]["status"] == "ok"
     assert app.extensions["jsscripts"]._runtime is None  # no sandbox pool was started
+
+
+def test_an_endpoint_answers_503_while_the_database_is_down(up, app_factory):
+    """Found by the soak: a database restart made endpoint calls answer 500."""
+    from endpoint_fixtures import add_http_script
+
+    pg, redis_server = up
+    app = app_factory(pg.url, redis_server.url)
+    state = app.extensions["jsscripts"]
+    state.extension.tenant_loader(lambda: "acme")
+    with app.app_context():
+        state.db.create_all()
+    add_http_script(app, state.db, "acme", "ping", source="function main() { return {ok: true}; }")
+    client = app.test_client()
+    assert client.get("/api/scripts/echo").get_json() == {"ok": True}
+
+    pg.stop()
+    response = client.get("/api/scripts/echo")
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.headers["Retry-After"] == "5"
+    assert "database" in response.get_json()["error"]
+    assert PASSWORD not in response.get_data(as_text=True)
+
+    pg.start()
+    assert client.get("/api/scripts/echo").get_json() == {"ok": True}

@@ -24,6 +24,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -209,6 +210,10 @@ def _http_error(exc: HTTPException) -> Response:
 def _unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
+    if isinstance(exc, OperationalError):
+        # The database went away (a restart, a failover): the caller may simply try again.
+        log.warning("HTTP endpoint: database unavailable (%s)", type(exc.orig).__name__)
+        return _error(503, "the database is unavailable, try again shortly", [("Retry-After", "5")])
     log.exception("HTTP endpoint failed")
     return _error(500, "internal error")
 

@@ -302,8 +302,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.samples: dict[str, list[tuple[float, float]]] = defaultdict(list)  # kind -> (t, ms)
         self.outcomes: dict[str, Counter] = defaultdict(Counter)
-        self.manual_ids: list[str] = []
-        self.hostile_ids: list[tuple[str, str]] = []
+        self.ui_runs: dict[str, list[tuple[str, str]]] = defaultdict(list)  # (name, execution)
         self.events: list[tuple[str, int, float]] = []  # (event id, bucket, published at)
         self.errors: list[str] = []
 
@@ -317,57 +316,39 @@ class Recorder:
         return "before" if t < 0.3 * span else "during" if t < 0.8 * span else "after"
 
 
-def run_manual(
-    stack: Stack, rec: Recorder, ids: dict[str, str], stop: threading.Event, every: float
+def run_through_the_ui(
+    stack: Stack,
+    rec: Recorder,
+    ids: dict[str, str],
+    stop: threading.Event,
+    kind: str,
+    names: list[str],
+    every: float,
 ) -> None:
+    """Run the named scripts in turn with the Run button's POST (signed in, CSRF), noting the
+    execution id each accepted run redirects to."""
     client = Client(stack.web_port)
     token = login(client, "dev@acme.test")
     seq = 0
     while not stop.is_set():
+        name = names[seq % len(names)]
         seq += 1
         started = time.monotonic()
         try:
             status, headers, _ = client.request(
                 "POST",
-                f"/admin/scripts/{ids['soak-manual']}/run",
+                f"/admin/scripts/{ids[name]}/run",
                 {"csrf_token": token, "input": json.dumps({"n": seq, "seq": seq})},
             )
         except Exception as exc:  # noqa: BLE001 - counted, the loop goes on
-            rec.add("manual", started, f"error {type(exc).__name__}")
-            stop.wait(every)
-            continue
-        if status == 303:
-            rec.manual_ids.append(headers["Location"].rstrip("/").rsplit("/", 1)[-1])
-            rec.add("manual", started, "accepted")
+            rec.add(kind, started, f"error {type(exc).__name__}")
         else:
-            rec.add("manual", started, f"http {status}")
-        stop.wait(every)
-
-
-def run_hostile(
-    stack: Stack, rec: Recorder, ids: dict[str, str], stop: threading.Event, every: float
-) -> None:
-    client = Client(stack.web_port)
-    token = login(client, "dev@acme.test")
-    names = list(HOSTILE)
-    i = 0
-    while not stop.is_set():
-        name = names[i % len(names)]
-        i += 1
-        started = time.monotonic()
-        try:
-            status, headers, _ = client.request(
-                "POST", f"/admin/scripts/{ids[name]}/run", {"csrf_token": token, "input": ""}
-            )
-        except Exception as exc:  # noqa: BLE001
-            rec.add("hostile", started, f"error {type(exc).__name__}")
-            stop.wait(every)
-            continue
-        if status == 303:
-            rec.hostile_ids.append((name, headers["Location"].rstrip("/").rsplit("/", 1)[-1]))
-            rec.add("hostile", started, "accepted")
-        else:
-            rec.add("hostile", started, f"http {status}")
+            if status == 303:
+                execution_id = headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+                rec.ui_runs[kind].append((name, execution_id))
+                rec.add(kind, started, "accepted")
+            else:
+                rec.add(kind, started, f"http {status}")
         stop.wait(every)
 
 
@@ -561,9 +542,9 @@ def account(app, rec: Recorder, ids: dict[str, str], run_started: float) -> dict
             c["missing" if r is None else f"{r.status}/{r.end_reason}"] += 1
         return c
 
-    report["manual"] = dict(final(rec.manual_ids))
+    report["manual"] = dict(final([i for _, i in rec.ui_runs["manual"]]))
     hostile = defaultdict(Counter)
-    for name, i in rec.hostile_ids:
+    for name, i in rec.ui_runs["hostile"]:
         r = by_id.get(i)
         hostile[name]["missing" if r is None else f"{r.status}/{r.end_reason}"] += 1
     report["hostile"] = {k: dict(v) for k, v in hostile.items()}
@@ -665,8 +646,14 @@ def main() -> None:
         fault_log: list[str] = []
         memory_trend: list[tuple[float, int]] = []
         threads = [
-            threading.Thread(target=run_manual, args=(stack, rec, ids, stop, 0.5)),
-            threading.Thread(target=run_hostile, args=(stack, rec, ids, stop, 5.0)),
+            threading.Thread(
+                target=run_through_the_ui,
+                args=(stack, rec, ids, stop, "manual", ["soak-manual"], 0.5),
+            ),
+            threading.Thread(
+                target=run_through_the_ui,
+                args=(stack, rec, ids, stop, "hostile", list(HOSTILE), 5.0),
+            ),
             threading.Thread(target=run_endpoint, args=(stack, rec, stop, 0.1)),
             threading.Thread(target=run_events, args=(app, rec, stop, args.events_per_minute)),
             threading.Thread(target=faults, args=(stack, rec, stop, args.minutes, fault_log)),

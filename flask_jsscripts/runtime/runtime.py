@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import threading
 import time
 import weakref
@@ -196,16 +195,9 @@ def _as_js_numbers(value: Any) -> Any:
     return value
 
 
-# Sixteen digits in a row: maybe an integer past 2**53 (or only a long digit string).
-_MAYBE_BIG_INTEGER = re.compile(r"\d{16}")
-
-
 def _to_json_text(value: Any, what: str) -> str:
     try:
-        text = json.dumps(value, ensure_ascii=True, allow_nan=False)
-        if _MAYBE_BIG_INTEGER.search(text):  # rare: only then walk the value (a hot path)
-            text = json.dumps(_as_js_numbers(value), ensure_ascii=True, allow_nan=False)
-        return text
+        return json.dumps(_as_js_numbers(value), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be JSON-compatible: {exc}") from None
     except RecursionError:

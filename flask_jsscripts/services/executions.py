@@ -175,12 +175,9 @@ def _check_input(config: Mapping[str, Any], input: Any) -> str:
         # Found by tests/test_services_fuzz.py, each escaped as a raw exception: very deep
         # nesting (RecursionError), integers beyond a double (the runtime's ValueError, after
         # the row was already written, left it "running"), lone surrogates (the drivers
-        # cannot encode them). Short JSON can hold neither 200 levels nor a 309-digit number,
-        # and only escaped surrogates can be lone ones: the common case skips both checks.
-        if len(encoded) > MAX_INPUT_DEPTH:
-            _check_js_input(input)
-        if "\\ud" in encoded:
-            json.dumps(input, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        # cannot encode them).
+        _check_js_input(input)
+        json.dumps(input, allow_nan=False, ensure_ascii=False).encode("utf-8")
     except (TypeError, ValueError, RecursionError):
         raise ValidationError(
             {"input": [f"the input must be JSON, nested at most {MAX_INPUT_DEPTH} levels"]}
@@ -433,7 +430,6 @@ def _run_plan(
     plan: _Plan,
     user: Any,
     extra_context: Mapping[str, Any] | None,
-    http_request: bool = False,
 ) -> RunResult:
     """Compile (cached) and run one plan in the sandbox; every ending is a RunResult."""
     try:
@@ -442,7 +438,7 @@ def _run_plan(
         return _failure("NotFoundError", exc.message, code="VERSION_MISSING")
     except ScriptSyntaxError as exc:  # a stored version that no longer compiles
         return _failure("SyntaxError", exc.message, exc.line, exc.column, code="COMPILE_ERROR")
-    return _run_compiled(rc, plan, compiled, user, extra_context, http_request)
+    return _run_compiled(rc, plan, compiled, user, extra_context)
 
 
 def _run_compiled(
@@ -451,7 +447,6 @@ def _run_compiled(
     compiled: CompiledScript,
     user: Any,
     extra_context: Mapping[str, Any] | None,
-    http_request: bool = False,
 ) -> RunResult:
     context: dict[str, Any] = {
         "tenant": {"id": plan.tenant_id},
@@ -465,7 +460,7 @@ def _run_compiled(
         # ctx.input its data (so a replay long after the outbox row was pruned still works).
         context["event"] = run_input
         run_input = run_input.get("data")
-    elif http_request and isinstance(run_input, dict):
+    elif plan.trigger == "http" and isinstance(run_input, dict):
         # Endpoint calls store the request as their input: ctx.request is all of it,
         # ctx.input its body.
         context["request"] = run_input
@@ -621,7 +616,7 @@ def run_recorded(
     the runtime's result instead of the row, which would cost a reload. An ``http`` run's
     input is the request: the script sees it as ``ctx.request`` and its body as ``ctx.input``."""
     execution, plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
-    result = _run_plan(session, rc, plan, user, None, http_request=trigger == "http")
+    result = _run_plan(session, rc, plan, user, None)
     _record(session, execution, result, plan)
     return Ran(plan.execution_id, result, True)
 
@@ -684,7 +679,7 @@ def run_detached(
         )
     started = utcnow()
     if compiled is not None:
-        result = _run_compiled(rc, plan, compiled, user, None, http_request=trigger == "http")
+        result = _run_compiled(rc, plan, compiled, user, None)
     status = STATUS_OF_END[result.status]
     recorded = keep(result) and _insert_outcome(session, plan, result, started, user)
     metrics.observe_execution(trigger, status, result.metrics)

@@ -39,11 +39,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path(instance_path).resolve()))
     os.makedirs(app.instance_path, exist_ok=True)
     database = Path(app.instance_path) / "example.db"
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{database}"
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SECRET_KEY", "example-dev-only-change-me"),
-        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or f"sqlite:///{database}",
-        # After a database restart, pooled connections are dead: test each one before use.
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_DATABASE_URI=database_url,
+        # After a server restart, pooled connections are dead: test each one before use (a
+        # SQLite file has no server, and the test would cost a statement per transaction).
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": not database_url.startswith("sqlite")},
         LANGUAGES=LANGUAGES,
         BABEL_DEFAULT_LOCALE="en",
         BABEL_DEFAULT_TIMEZONE="UTC",

@@ -14,6 +14,10 @@ Mechanism (why it cannot be forgotten by a view):
   delete a row of another tenant, or to move a row between tenants.
 * ``session.get`` can answer from the identity map without SQL; :func:`get` and
   :func:`get_or_404` re-check ``tenant_id``, so a row of another tenant always looks missing.
+* The few statements on a run's hot path skip the ORM (its per-statement work costs more than
+  the statement): they are built once with :func:`tenant_bound`, which refuses a statement
+  that does not compare ``tenant_id`` with the :data:`TENANT` parameter, and run through
+  :func:`execute_bound`, which fills that parameter from the current scope.
 
 The listeners are installed once per process (:func:`install`) on the ``Session`` class, so
 they also guard sessions that tasks open themselves; they only ever act on extension models.
@@ -29,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import abort
-from sqlalchemy import Table, event
+from sqlalchemy import BindParameter, Executable, Result, Table, bindparam, event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import visitors
 
@@ -41,7 +45,7 @@ _ALL = object()  # sentinel value of the context var inside all_tenants()
 _current: contextvars.ContextVar[Any] = contextvars.ContextVar("jsscripts_tenant", default=None)
 _TENANT_RE = re.compile(r"[^\s]{1,64}")
 _EXTENSION_TABLES = frozenset(metadata.tables)
-_SKIP = "jsscripts_skip_tenancy"  # internal execution option: the statement is already scoped
+TENANT = bindparam("jsscripts_tenant")  # the tenant of a statement built with tenant_bound
 
 
 class TenantScopeError(RuntimeError):
@@ -109,7 +113,7 @@ def _touches_extension_tables(state: ORMExecuteState) -> bool:
 
 
 def _scope_statement(state: ORMExecuteState) -> None:
-    if state.execution_options.get(_SKIP) or state.is_column_load:
+    if state.is_column_load:
         # Column loads refresh a row that was already loaded (by primary key): no new rows.
         return
     if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
@@ -203,6 +207,27 @@ def install() -> None:
         event.listen(Session, "do_orm_execute", _scope_statement)
     if not event.contains(Session, "before_flush", _guard_flush):
         event.listen(Session, "before_flush", _guard_flush)
+
+
+# --- prebuilt statements ------------------------------------------------------------------
+
+
+def tenant_bound(statement: Executable) -> Executable:
+    """Check that a Core statement on extension tables names its tenant as :data:`TENANT`
+    (``table.c.tenant_id == TENANT`` in each WHERE, ``tenant_id=TENANT`` in an INSERT's
+    values); build such statements once and run them with :func:`execute_bound`."""
+    if not any(
+        isinstance(element, BindParameter) and element.key == TENANT.key
+        for element in visitors.iterate(statement)
+    ):
+        raise TenantScopeError("a tenant-bound statement must use tenancy.TENANT")
+    return statement
+
+
+def execute_bound(session: Session, statement: Executable, params: dict[str, Any]) -> Result:
+    """Run a :func:`tenant_bound` statement in the session's transaction as the current
+    tenant, without the ORM's per-statement work (the run hot path)."""
+    return session.connection().execute(statement, {**params, TENANT.key: require_tenant()})
 
 
 # --- single-row access ---------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from data_fixtures import *  # noqa: F403
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
@@ -260,3 +260,35 @@ def test_tenant_scope_validates_and_nests():
         assert tenancy.current_tenant() == "a"
     with pytest.raises(TenantScopeError):
         tenancy.require_tenant()
+
+
+def test_tenant_bound_statements_must_name_the_tenant():
+    runs = Execution.__table__
+    with pytest.raises(TenantScopeError, match="tenancy.TENANT"):
+        tenancy.tenant_bound(update(runs).where(runs.c.id == "x").values(status="failed"))
+    bound = tenancy.tenant_bound(
+        update(runs).where(runs.c.tenant_id == tenancy.TENANT).values(status="failed")
+    )
+    assert bound is not None
+
+
+def test_tenant_bound_statements_see_only_the_current_tenant(env):
+    """The run hot path's Core statements (executions.py) go round the ORM listener: the
+    tenant comes from the scope, and a row of another tenant is out of reach."""
+    app, db, a, b = env
+    runs = Execution.__table__
+    by_id = (runs.c.tenant_id == tenancy.TENANT, runs.c.id == bindparam("run_id"))
+    read = tenancy.tenant_bound(select(runs.c.id).where(*by_id))
+    write = tenancy.tenant_bound(update(runs).where(*by_id).values(status="failed"))
+    with tenant_scope("tenant-a"):
+        own, foreign = {"run_id": a[Execution]}, {"run_id": b[Execution]}
+        assert tenancy.execute_bound(db.session, read, own).scalar() == a[Execution]
+        assert tenancy.execute_bound(db.session, read, foreign).first() is None
+        assert tenancy.execute_bound(db.session, write, foreign).rowcount == 0
+        db.session.commit()
+    with tenant_scope("tenant-b"):
+        assert db.session.get(Execution, b[Execution]).status == "pending"
+    with pytest.raises(TenantScopeError):
+        tenancy.execute_bound(db.session, read, own)
+    with all_tenants(), pytest.raises(TenantScopeError):  # system jobs name their tenant
+        tenancy.execute_bound(db.session, read, own)

@@ -40,12 +40,15 @@ def _js(name: str) -> str:
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
+_STATM: int | None = None  # kept open: re-reading it from offset 0 costs 2 µs, opening it 20+
 
 
 def _statm() -> tuple[int, int]:
-    """(virtual size, resident size) of this process in bytes."""
-    with open("/proc/self/statm", "rb") as f:
-        size, resident = f.read().split()[:2]
+    """(virtual size, resident size) of this process in bytes (read twice per run)."""
+    global _STATM
+    if _STATM is None:
+        _STATM = os.open("/proc/self/statm", os.O_RDONLY | os.O_CLOEXEC)
+    size, resident = os.pread(_STATM, 128, 0).split()[:2]
     return int(size) * _PAGE, int(resident) * _PAGE
 
 

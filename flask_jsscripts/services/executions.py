@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -100,7 +99,8 @@ def start_run(
     """Check that the run may start and record it as ``pending`` (committed), for a task to
     pick up. Keyword arguments: ``user``, ``event_id``, ``attempt``, ``delay`` (seconds before
     the row counts as lost, on top of ``JSSCRIPTS_REAPER_GRACE_SECONDS``)."""
-    return _start(session, rc, script_id, trigger, input, **kwargs)[0]
+    plan = _start(session, rc, script_id, trigger, input, **kwargs)
+    return _reference(session, plan.execution_id)
 
 
 def _start(
@@ -115,9 +115,9 @@ def _start(
     attempt: int = 1,
     delay: float = 0,
     running: bool = False,
-) -> tuple[Execution, _Plan]:
+) -> _Plan:
     """Record a run (committed): ``pending``, or already ``running`` for one this process
-    starts at once. Returns the row and what the run needs, read before the commit.
+    starts at once. Returns what the run needs (its row is not read back).
 
     Concurrency caps are checked here for runs a person or host code waits for; automatic
     runs queue up as ``pending`` and meet the caps when a consumer claims them."""
@@ -135,30 +135,40 @@ def _start(
     if running or trigger not in AUTOMATIC_TRIGGERS:
         _check_concurrency(script, script.for_script, script.for_tenant, config)
     limits = effective_limits(script.limits, config)
-    execution = Execution(
-        tenant_id=script.tenant_id,
-        script_id=script.id,
-        version=script.current_version,
-        trigger=trigger,
-        status="running" if running else "pending",
-        started_at=now if running else None,
-        input=json.loads(encoded),
-        attempt=attempt,
-        event_id=event_id,
-        actor_id=(user_ref(user) or {}).get("id"),
-        deadline_at=running_deadline(now, limits.timeout)
+    plan = _Plan(
+        script.id,
+        script.name,
+        dict(script.limits),
+        new_id(),
+        script.tenant_id,
+        script.current_version,
+        trigger,
+        attempt,
+        json.loads(encoded),
+        event_id,
+    )
+    row = {
+        "id": plan.execution_id,
+        "script_id": plan.script_id,
+        "version": plan.version,
+        "trigger": trigger,
+        "status": "running" if running else "pending",
+        "input": plan.input,
+        "attempt": attempt,
+        "event_id": event_id,
+        "actor_id": (user_ref(user) or {}).get("id"),
+        "created_at": now,
+        "started_at": now if running else None,
+        "deadline_at": running_deadline(now, limits.timeout)
         if running
         else pending_deadline(now, config, delay),
-    )
-    session.add(execution)
-    session.flush()
-    # What the run needs, read before the commit expires the rows (saves two SELECTs).
-    plan = _Plan.of(script, execution)
+    }
+    tenancy.execute_bound(session, _insert_statement(), row)
     if running:
         _commit_without_flush_wait(session)
     else:
         session.commit()
-    return execution, plan
+    return plan
 
 
 def _check_trigger(config: Mapping[str, Any], trigger: str) -> None:
@@ -171,18 +181,18 @@ def _check_trigger(config: Mapping[str, Any], trigger: str) -> None:
 def _check_input(config: Mapping[str, Any], input: Any) -> str:
     """The input as JSON text, or ValidationError for one no run can take."""
     try:
-        encoded = json.dumps(input, allow_nan=False)
+        encoded = json.dumps(input, allow_nan=False, ensure_ascii=False)
         # Found by tests/test_services_fuzz.py, each escaped as a raw exception: very deep
         # nesting (RecursionError), integers beyond a double (the runtime's ValueError, after
         # the row was already written, left it "running"), lone surrogates (the drivers
-        # cannot encode them).
+        # cannot encode them: UnicodeEncodeError here).
         _check_js_input(input)
-        json.dumps(input, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        size = len(encoded.encode("utf-8"))
     except (TypeError, ValueError, RecursionError):
         raise ValidationError(
             {"input": [f"the input must be JSON, nested at most {MAX_INPUT_DEPTH} levels"]}
         ) from None
-    if len(encoded.encode()) > config["JSSCRIPTS_MAX_INPUT_BYTES"]:
+    if size > config["JSSCRIPTS_MAX_INPUT_BYTES"]:
         raise ValidationError(
             {"input": [f"the input exceeds {config['JSSCRIPTS_MAX_INPUT_BYTES']} bytes"]}
         )
@@ -263,32 +273,46 @@ def _check_js_input(value: Any) -> None:
             stack.extend((v, depth + 1) for v in item)
 
 
+# The statements of a run's start and end: built once (constructing a statement costs more
+# than running it on this path), Core on the tables, scoped by tenancy.TENANT.
+_SCRIPTS = Script.__table__
+_EXECUTIONS = Execution.__table__
+
+
 @functools.cache
 def _lock_statement() -> Any:
-    """Built once: constructing a statement costs more than running it on a hot path."""
     # Only runs in progress count: a backlog of pending rows waits its turn, it does not
     # refuse new runs. Rows past their deadline do not count either: their process died.
-    active = (Execution.status == "running", Execution.deadline_at > bindparam("now"))
+    runs = _EXECUTIONS.c
+    active = (
+        runs.tenant_id == tenancy.TENANT,
+        runs.status == "running",
+        runs.deadline_at > bindparam("now"),
+    )
     for_script = (
-        select(func.count()).where(Execution.script_id == Script.id, *active).scalar_subquery()
+        select(func.count()).where(runs.script_id == _SCRIPTS.c.id, *active).scalar_subquery()
     )
     for_tenant = select(func.count()).where(*active).scalar_subquery()
-    # Plain columns, not the entity: a run start needs no ORM object (cheaper, and nothing in
-    # the identity map to expire and reload later).
-    return (
+    script = _SCRIPTS.c
+    return tenancy.tenant_bound(
         select(
-            Script.id,
-            Script.tenant_id,
-            Script.name,
-            Script.status,
-            Script.limits,
-            Script.current_version,
+            script.id,
+            script.tenant_id,
+            script.name,
+            script.status,
+            script.limits,
+            script.current_version,
             for_script.label("for_script"),
             for_tenant.label("for_tenant"),
         )
-        .where(Script.id == bindparam("script_id"))
-        .with_for_update(of=Script)
+        .where(script.tenant_id == tenancy.TENANT, script.id == bindparam("script_id"))
+        .with_for_update(of=_SCRIPTS)
     )
+
+
+@functools.cache
+def _insert_statement() -> Any:
+    return tenancy.tenant_bound(insert(_EXECUTIONS).values(tenant_id=tenancy.TENANT))
 
 
 def _lock_script(session: Session, script_id: str, now: datetime) -> Any:
@@ -298,7 +322,9 @@ def _lock_script(session: Session, script_id: str, now: datetime) -> Any:
     and the reaper will close them."""
     if not plausible_id(script_id):  # see scripts.plausible_id
         raise NotFound("script not found")
-    row = session.execute(_lock_statement(), {"script_id": script_id, "now": now}).first()
+    row = tenancy.execute_bound(
+        session, _lock_statement(), {"script_id": script_id, "now": now}
+    ).first()
     if row is None:
         raise NotFound("script not found")
     return row
@@ -337,7 +363,9 @@ def execute(
     if not plausible_id(execution_id):  # see scripts.plausible_id
         raise NotFound("execution not found")
     # Columns, not the entity: nothing to expire and reload after the claim's commit.
-    row = session.execute(_pending_statement(), {"execution_id": execution_id}).first()
+    row = tenancy.execute_bound(
+        session, _pending_statement(), {"execution_id": execution_id}
+    ).first()
     if row is None:
         raise NotFound("execution not found")
     if row.status != "pending":
@@ -356,19 +384,22 @@ def execute(
         timeout = effective_limits(script.limits, rc.config).timeout
     else:
         timeout = rc.config["JSSCRIPTS_DEFAULT_TIMEOUT"]
-    claimed = session.execute(
-        update(Execution)
-        .where(Execution.id == execution_id, Execution.status == "pending")
-        .values(status="running", started_at=now, deadline_at=running_deadline(now, timeout))
-        .execution_options(synchronize_session=False)
+    claimed = tenancy.execute_bound(
+        session,
+        _claim_statement(),
+        {
+            "execution_id": execution_id,
+            "new_started_at": now,
+            "new_deadline_at": running_deadline(now, timeout),
+        },
     )
     _commit_without_flush_wait(session)
     if claimed.rowcount != 1:
         return tenancy.get(session, Execution, execution_id)
-    execution = _reference(session, execution_id)
     if script is None:  # deleted after the row was written
         failure = _failure("NotFoundError", "the script was deleted", code="SCRIPT_DELETED")
-        return _record(session, execution, failure)
+        _record(session, execution_id, failure)
+        return _reference(session, execution_id)
     plan = _Plan.of(script, row)
     if script.status != "active" and plan.trigger in AUTOMATIC_TRIGGERS:
         # Paused or disabled after the run was queued: it must not run any more.
@@ -377,8 +408,11 @@ def execute(
             f"the script is {script.status}: only active scripts run on {plan.trigger}",
             code="SCRIPT_INACTIVE",
         )
-        return _record(session, execution, failure, plan, follow_up)
-    return _run_claimed(session, rc, execution, plan, user, extra_context, follow_up)
+        _record(session, execution_id, failure, plan, follow_up)
+        return _reference(session, execution_id)
+    result = _run_plan(session, rc, plan, user, extra_context)
+    _record(session, execution_id, result, plan, follow_up)
+    return _reference(session, execution_id)
 
 
 def _reference(session: Session, execution_id: str) -> Execution:
@@ -397,31 +431,38 @@ def _reference(session: Session, execution_id: str) -> Execution:
 
 @functools.cache
 def _pending_statement() -> Any:
-    return select(
-        Execution.id,
-        Execution.tenant_id,
-        Execution.script_id,
-        Execution.status,
-        Execution.version,
-        Execution.trigger,
-        Execution.attempt,
-        Execution.input,
-        Execution.event_id,
-    ).where(Execution.id == bindparam("execution_id"))
+    run = _EXECUTIONS.c
+    return tenancy.tenant_bound(
+        select(
+            run.id,
+            run.tenant_id,
+            run.script_id,
+            run.status,
+            run.version,
+            run.trigger,
+            run.attempt,
+            run.input,
+            run.event_id,
+        ).where(run.tenant_id == tenancy.TENANT, run.id == bindparam("execution_id"))
+    )
 
 
-def _run_claimed(
-    session: Session,
-    rc: RunContext,
-    execution: Execution,
-    plan: _Plan,
-    user: Any,
-    extra_context: Mapping[str, Any] | None,
-    follow_up: FollowUp | None = None,
-) -> Execution:
-    """Run an execution this process owns (status ``running``) and record how it ended."""
-    result = _run_plan(session, rc, plan, user, extra_context)
-    return _record(session, execution, result, plan, follow_up)
+@functools.cache
+def _claim_statement() -> Any:
+    run = _EXECUTIONS.c
+    return tenancy.tenant_bound(
+        update(_EXECUTIONS)
+        .where(
+            run.tenant_id == tenancy.TENANT,
+            run.id == bindparam("execution_id"),
+            run.status == "pending",
+        )
+        .values(
+            status="running",
+            started_at=bindparam("new_started_at"),
+            deadline_at=bindparam("new_deadline_at"),
+        )
+    )
 
 
 def _run_plan(
@@ -534,26 +575,29 @@ _OUTCOME_COLUMNS = (
 
 @functools.cache
 def _record_statement() -> Any:
-    return (
-        update(Execution)
+    run = _EXECUTIONS.c
+    return tenancy.tenant_bound(
+        update(_EXECUTIONS)
         # Only a row still running: one the reaper already closed keeps the reaper's verdict
         # (and its follow-up), so an event is never retried twice for one attempt.
-        .where(Execution.id == bindparam("execution_id"), Execution.status == "running")
+        .where(
+            run.tenant_id == tenancy.TENANT,
+            run.id == bindparam("execution_id"),
+            run.status == "running",
+        )
         .values({name: bindparam(f"new_{name}") for name in _OUTCOME_COLUMNS})
-        .execution_options(synchronize_session=False)
     )
 
 
 def _record(
     session: Session,
-    execution: Execution,
+    execution_id: str,
     result: RunResult,
     plan: _Plan | None = None,
     follow_up: FollowUp | None = None,
-) -> Execution:
-    """Write the outcome with one UPDATE (the row was expired by the start's commit: changing
-    it through the ORM would first reload it), and what ``follow_up`` adds, in one commit.
-    The returned row reloads on first access."""
+) -> None:
+    """Write the outcome of a ``running`` row with one UPDATE, and what ``follow_up`` adds,
+    in one commit."""
     outcome = {
         "status": STATUS_OF_END[result.status],
         "end_reason": result.status,
@@ -565,8 +609,8 @@ def _record(
         "finished_at": utcnow(),
     }
     params = {f"new_{name}": value for name, value in outcome.items()}
-    params["execution_id"] = sa_inspect(execution).identity[0]
-    recorded = session.execute(_record_statement(), params).rowcount == 1
+    params["execution_id"] = execution_id
+    recorded = tenancy.execute_bound(session, _record_statement(), params).rowcount == 1
     if recorded and follow_up is not None and plan is not None:
         follow_up(session, plan, outcome)
     session.commit()
@@ -574,7 +618,6 @@ def _record(
         metrics.observe_execution(
             plan.trigger if plan is not None else "unknown", outcome["status"], result.metrics
         )
-    return execution
 
 
 def run_script(
@@ -589,8 +632,10 @@ def run_script(
 ) -> Execution:
     """Record and run synchronously (manual runs, the CLI, HTTP endpoints): the row is written
     as ``running`` straight away, so a crash mid-run leaves it for the reaper."""
-    execution, plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
-    return _run_claimed(session, rc, execution, plan, user, extra_context)
+    plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
+    result = _run_plan(session, rc, plan, user, extra_context)
+    _record(session, plan.execution_id, result, plan)
+    return _reference(session, plan.execution_id)
 
 
 @dataclass(frozen=True)
@@ -615,9 +660,9 @@ def run_recorded(
     """:func:`run_script` (row first, concurrency caps counted from the rows), answering with
     the runtime's result instead of the row, which would cost a reload. An ``http`` run's
     input is the request: the script sees it as ``ctx.request`` and its body as ``ctx.input``."""
-    execution, plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
+    plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
     result = _run_plan(session, rc, plan, user, None)
-    _record(session, execution, result, plan)
+    _record(session, plan.execution_id, result, plan)
     return Ran(plan.execution_id, result, True)
 
 

@@ -1,6 +1,6 @@
 """A script endpoint against a plain Flask view, both in the example admin under gunicorn.
 
-    .venv/bin/python benchmarks/endpoints_bench.py [--seconds 10] [--rounds 3]
+    .venv/bin/python benchmarks/endpoints_bench.py [--seconds 10] [--rounds 3] [--postgresql]
 
 The example admin (SQLite, its own instance folder) is served by gunicorn with 2 sync workers
 (deploy/gunicorn.conf.py). The script endpoint is a public HTTP script answering
@@ -15,6 +15,7 @@ and p95. Done twice: with every call recorded in the history (the default) and w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import re
@@ -27,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from _support import pct
+from _support import pct, scratch_pg_database
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv" / "bin"
@@ -40,13 +41,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(instance: Path) -> dict[str, str]:
+PG = os.environ.get("JSSCRIPTS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def prepare(instance: Path, database_url: str | None = None) -> dict[str, str]:
     env = {
         **os.environ,
         "FLASK_APP": "example_app.app:create_app",
         "EXAMPLE_INSTANCE_PATH": str(instance),
         "PYTHONPATH": str(ROOT),
     }
+    if database_url:
+        env["DATABASE_URL"] = database_url
     for args in (["db", "upgrade", "heads"], ["seed"]):
         subprocess.run([VENV / "flask", *args], env=env, cwd=ROOT, check=True, capture_output=True)
     code = (
@@ -194,9 +200,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgresql", action="store_true", help="PostgreSQL, not SQLite")
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(scratch_pg_database(PG, "jss_ep")) if args.postgresql else None
+        run(args, url)
+
+
+def run(args: argparse.Namespace, database_url: str | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="jsscripts-endpoints-"))
-    env = prepare(tmp / "instance")
+    env = prepare(tmp / "instance", database_url)
     print(
         "| calls recorded | plain view req/s | script endpoint req/s | ratio | half rate (req/s) "
         "| script p50 / p95 ms | plain p50 / p95 ms |"

@@ -55,12 +55,25 @@ def current_tenant_slug() -> str | None:
     tenant in an ``X-Tenant`` header instead. A host on subdomains would read the tenant from
     ``request.host`` here. Naming another tenant gains nothing: its token endpoints still need
     its tokens, and its session endpoints a session in it."""
+    if has_request_context() and not _may_be_signed_in():
+        return _endpoint_tenant()  # a program's call: no need to ask Flask-Login
     if current_user and current_user.is_authenticated:
         return current_user.tenant.slug
-    if has_request_context():
-        prefix = current_app.config["JSSCRIPTS_ENDPOINT_PREFIX"] + "/"
-        if request.path.startswith(prefix):
-            return request.headers.get("X-Tenant") or None
+    return _endpoint_tenant() if has_request_context() else None
+
+
+def _may_be_signed_in() -> bool:
+    """Whether the request carries a session or remember-me cookie (without either, nobody is
+    signed in, and Flask-Login's look for a user costs more than the rest of the loader)."""
+    config = current_app.config
+    names = (config["SESSION_COOKIE_NAME"], config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    return any(name in request.cookies for name in names)
+
+
+def _endpoint_tenant() -> str | None:
+    prefix = current_app.config["JSSCRIPTS_ENDPOINT_PREFIX"] + "/"
+    if request.path.startswith(prefix):
+        return request.headers.get("X-Tenant") or None
     return None
 
 

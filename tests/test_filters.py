@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from flask_jsscripts import tenancy
 from flask_jsscripts.models import Script
-from flask_jsscripts.services import filters, scripts
+from flask_jsscripts.services import events, filters, scripts
 from flask_jsscripts.services.errors import ValidationError
 from flask_jsscripts.services.filters import (
     FilterError,
@@ -687,3 +687,38 @@ def test_saving_a_valid_filter_stores_it(env):
     good = {"any": [cond("total", "gt", 100), cond("customer.country", "in", ["DE"])]}
     saved = _create_event_script(env, good)
     assert [s.filter for s in saved.script.subscriptions] == [good]
+
+
+def test_matching_follows_every_change_of_the_subscriptions_at_once(env):
+    """The dispatcher keeps each tenant's subscriptions compiled in memory; every save,
+    status change and delete is seen by the very next event (no waiting for a timeout)."""
+    app, db, state = env
+
+    def matching(payload):
+        return [
+            sid for sid, _ in events.matching_scripts(db.session, "acme", "order.created", payload)
+        ]
+
+    big = cond("total", "gt", 100)
+    script = _create_event_script(env, big).script
+    assert matching({"total": 50}) == []  # a draft: not matched
+    scripts.set_status(db.session, script.id, "active")
+    assert matching({"total": 500}) == [script.id]
+    assert matching({"total": 50}) == []
+    small = ScriptInput(
+        name="big-orders",
+        source="function main(ctx) { return 1 }",
+        type="event",
+        status="active",
+        event_types=["order.*"],
+        event_filter=cond("total", "lt", 100),
+    )
+    scripts.update_script(db.session, script.id, small, config=app.config, runtime=state.runtime)
+    assert matching({"total": 50}) == [script.id]
+    assert matching({"total": 500}) == []
+    scripts.set_status(db.session, script.id, "paused")
+    assert matching({"total": 50}) == []
+    scripts.set_status(db.session, script.id, "active")
+    assert matching({"total": 50}) == [script.id]
+    scripts.delete_script(db.session, script.id)
+    assert matching({"total": 50}) == []

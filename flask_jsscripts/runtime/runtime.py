@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import threading
 import time
 import weakref
@@ -195,8 +196,16 @@ def _as_js_numbers(value: Any) -> Any:
     return value
 
 
+# Every integer beyond 2**53 has at least 16 digits: JSON text without such a run of digits
+# needs no rounding, and most input and context has none: the walk is skipped for them.
+_LONG_DIGITS = re.compile(r"\d{16}")
+
+
 def _to_json_text(value: Any, what: str) -> str:
     try:
+        text = json.dumps(value, ensure_ascii=True, allow_nan=False)
+        if _LONG_DIGITS.search(text) is None:
+            return text
         return json.dumps(_as_js_numbers(value), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be JSON-compatible: {exc}") from None

@@ -17,11 +17,15 @@ import json
 import logging
 import random
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import metrics
@@ -147,15 +151,23 @@ def _claim_statement() -> Any:
 
 
 @functools.cache
+def _stamp_statement() -> Any:
+    # Every save, status change and rollback of a script moves its updated_at (onupdate), and
+    # a delete or create moves the count: together they tell whether the cache is stale.
+    return select(func.count(Script.id), func.max(Script.updated_at)).where(
+        Script.tenant_id == bindparam("tenant_id")
+    )
+
+
+@functools.cache
 def _subscriptions_statement() -> Any:
-    # No filter column: decoding 1,000 JSON filters per event would cost more than matching
-    # them; they are fetched once per (subscription, script change) and kept compiled.
     return (
         select(
             EventSubscription.id,
+            EventSubscription.event_type,
+            EventSubscription.filter,
             EventSubscription.script_id,
             Script.current_version,
-            Script.updated_at,
         )
         .join(
             Script,
@@ -166,7 +178,6 @@ def _subscriptions_statement() -> Any:
         )
         .where(
             EventSubscription.tenant_id == bindparam("tenant_id"),
-            EventSubscription.event_type.in_(bindparam("patterns", expanding=True)),
             Script.status == "active",
             Script.type == "event",
         )
@@ -174,34 +185,71 @@ def _subscriptions_statement() -> Any:
 
 
 _NEVER = filters.compile_filter({"any": []})
-_compiled_filters: dict[tuple[str, Any], filters.Predicate] = {}
-_COMPILED_MAX = 20_000
 
 
-def _predicates(session: Session, rows: Sequence[Any]) -> list[filters.Predicate]:
-    """The compiled filter of each subscription row, keyed by subscription id and the
-    script's ``updated_at`` (every save bumps it), so an edited filter is never stale."""
-    keys = [(row.id, row.updated_at) for row in rows]
-    found = {key: _compiled_filters.get(key) for key in keys}
-    missing = [key for key, predicate in found.items() if predicate is None]
-    if missing:
-        if len(_compiled_filters) + len(missing) > _COMPILED_MAX:
-            _compiled_filters.clear()  # a local copy (found) keeps this call safe
-        trees = dict(
-            session.execute(
-                select(EventSubscription.id, EventSubscription.filter).where(
-                    EventSubscription.id.in_([sub_id for sub_id, _ in missing])
-                )
-            ).all()
-        )
-        for key in missing:
-            try:
-                found[key] = filters.compile_filter(trees.get(key[0]))
-            except ValueError:  # stored before filters were validated: never matches
-                log.warning("event subscription %s has an invalid filter", key[0])
-                found[key] = _NEVER
-            _compiled_filters[key] = found[key]
-    return [found[key] for key in keys]
+@dataclass(frozen=True)
+class _Subscription:
+    script_id: str
+    version: int
+    predicate: filters.Predicate
+
+
+# A tenant's active subscriptions, by pattern, with their filters compiled.
+SubscriptionTable = dict[str, list[_Subscription]]
+
+
+class SubscriptionCache:
+    """Each tenant's subscription table, per process, reloaded when the tenant's scripts
+    changed (one small query per look: another process may have saved a script), and at
+    least every ``max_age`` seconds: two saves racing could leave the stamp unmoved (the
+    later commit carrying the earlier timestamp)."""
+
+    def __init__(self, max_tenants: int = 256, max_age: float = 5.0) -> None:
+        self.max_tenants = max_tenants
+        self.max_age = max_age
+        self._tables: OrderedDict[str, tuple[Any, float, SubscriptionTable]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def table(self, session: Session, tenant_id: str) -> SubscriptionTable:
+        # The stamp is read before the rows: a save committed in between makes the next look
+        # reload (the rows are newer than the stamp), never the other way round.
+        stamp = tuple(session.execute(_stamp_statement(), {"tenant_id": tenant_id}).one())
+        now = time.monotonic()
+        cached = self._tables.get(tenant_id)
+        if cached is not None and cached[0] == stamp and now - cached[1] < self.max_age:
+            return cached[2]
+        table = _load_subscriptions(session, tenant_id)
+        with self._lock:
+            self._tables[tenant_id] = (stamp, now, table)
+            self._tables.move_to_end(tenant_id)
+            while len(self._tables) > self.max_tenants:
+                self._tables.popitem(last=False)
+        return table
+
+
+def _load_subscriptions(session: Session, tenant_id: str) -> SubscriptionTable:
+    table: SubscriptionTable = {}
+    rows = session.execute(_subscriptions_statement(), {"tenant_id": tenant_id})
+    for sub_id, pattern, tree, script_id, version in rows:
+        try:
+            predicate = filters.compile_filter(tree)
+        except ValueError:  # stored before filters were validated: never matches
+            log.warning("event subscription %s has an invalid filter", sub_id)
+            predicate = _NEVER
+        table.setdefault(pattern, []).append(_Subscription(script_id, version, predicate))
+    return table
+
+
+_subscriptions = SubscriptionCache()
+
+
+def _match(table: SubscriptionTable, event_type: str, payload: Any) -> list[tuple[str, int]]:
+    matched: dict[str, int] = {}
+    for pattern in patterns_for(event_type):
+        for sub in table.get(pattern, ()):
+            if sub.script_id not in matched and sub.predicate(payload):
+                matched[sub.script_id] = sub.version
+    return list(matched.items())
 
 
 def matching_scripts(
@@ -209,15 +257,7 @@ def matching_scripts(
 ) -> list[tuple[str, int]]:
     """``(script_id, current_version)`` of every active event script of the tenant whose
     subscription pattern and filter match (a script subscribed twice runs once)."""
-    rows = session.execute(
-        _subscriptions_statement(),
-        {"tenant_id": tenant_id, "patterns": patterns_for(event_type)},
-    ).all()
-    matched: dict[str, int] = {}
-    for row, predicate in zip(rows, _predicates(session, rows), strict=True):
-        if row.script_id not in matched and predicate(payload):
-            matched[row.script_id] = row.current_version
-    return list(matched.items())
+    return _match(_subscriptions.table(session, tenant_id), event_type, payload)
 
 
 def dispatch(session: Session, config: Mapping[str, Any], event_ids: Sequence[str]) -> list[str]:
@@ -230,8 +270,12 @@ def dispatch(session: Session, config: Mapping[str, Any], event_ids: Sequence[st
     now = utcnow()
     claimed = session.execute(_claim_statement(), {"ids": ids, "now": now}).all()
     rows: list[dict[str, Any]] = []
+    tables: dict[str, SubscriptionTable] = {}  # one look per tenant for the whole batch
     for event_id, tenant_id, event_type, payload, created_at in claimed:
-        for script_id, version in matching_scripts(session, tenant_id, event_type, payload):
+        table = tables.get(tenant_id)
+        if table is None:
+            table = tables[tenant_id] = _subscriptions.table(session, tenant_id)
+        for script_id, version in _match(table, event_type, payload):
             rows.append(
                 {
                     "id": new_id(),

@@ -135,7 +135,8 @@ def _check_unique(session: Session, data: ScriptInput, script_id: str | None) ->
 def apply_fields(session: Session, script: Script, v: Validated) -> None:
     """Copy the validated fields and the trigger rows of the script's type."""
     data = v.data
-    # Also the version of the trigger rows: the dispatcher caches compiled filters by it.
+    # Also the version of the trigger rows: the event dispatcher's subscription cache is
+    # stamped with the tenant's latest updated_at (services.events.SubscriptionCache).
     script.updated_at = utcnow()
     script.name = data.name
     script.description = data.description

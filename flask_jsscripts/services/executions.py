@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import metrics, tenancy
 from ..models import EXECUTION_TRIGGERS, Execution, Script, new_id, utcnow
@@ -100,7 +101,7 @@ def start_run(
     pick up. Keyword arguments: ``user``, ``event_id``, ``attempt``, ``delay`` (seconds before
     the row counts as lost, on top of ``JSSCRIPTS_REAPER_GRACE_SECONDS``)."""
     plan = _start(session, rc, script_id, trigger, input, **kwargs)
-    return _reference(session, plan.execution_id)
+    return _reference(session, plan.execution_id, "pending")
 
 
 def _start(
@@ -398,8 +399,7 @@ def execute(
         return tenancy.get(session, Execution, execution_id)
     if script is None:  # deleted after the row was written
         failure = _failure("NotFoundError", "the script was deleted", code="SCRIPT_DELETED")
-        _record(session, execution_id, failure)
-        return _reference(session, execution_id)
+        return _reference(session, execution_id, _record(session, execution_id, failure))
     plan = _Plan.of(script, row)
     if script.status != "active" and plan.trigger in AUTOMATIC_TRIGGERS:
         # Paused or disabled after the run was queued: it must not run any more.
@@ -408,24 +408,25 @@ def execute(
             f"the script is {script.status}: only active scripts run on {plan.trigger}",
             code="SCRIPT_INACTIVE",
         )
-        _record(session, execution_id, failure, plan, follow_up)
-        return _reference(session, execution_id)
+        status = _record(session, execution_id, failure, plan, follow_up)
+        return _reference(session, execution_id, status)
     result = _run_plan(session, rc, plan, user, extra_context)
-    _record(session, execution_id, result, plan, follow_up)
-    return _reference(session, execution_id)
+    status = _record(session, execution_id, result, plan, follow_up)
+    return _reference(session, execution_id, status)
 
 
-def _reference(session: Session, execution_id: str) -> Execution:
-    """The row of an id this process just claimed, without a SELECT: an expired instance in
-    the session, loaded (tenant-scoped, like any load) only if the caller reads it."""
-    existing = session.identity_map.get(session.identity_key(Execution, execution_id))
-    if existing is not None:
-        session.expire(existing)
-        return existing
-    execution = Execution(id=execution_id)
-    make_transient_to_detached(execution)
-    session.add(execution)
+def _reference(session: Session, execution_id: str, status: str | None = None) -> Execution:
+    """The row of an id this process just wrote, without a SELECT: an expired instance in
+    the session, loaded (tenant-scoped, like any load) only if the caller reads it; ``status``,
+    when this process knows it, is set as loaded (the consumer reads only that)."""
+    execution = session.identity_map.get(session.identity_key(Execution, execution_id))
+    if execution is None:
+        execution = Execution(id=execution_id)
+        make_transient_to_detached(execution)
+        session.add(execution)
     session.expire(execution)
+    if status is not None:
+        set_committed_value(execution, "status", status)
     return execution
 
 
@@ -595,9 +596,9 @@ def _record(
     result: RunResult,
     plan: _Plan | None = None,
     follow_up: FollowUp | None = None,
-) -> None:
+) -> str | None:
     """Write the outcome of a ``running`` row with one UPDATE, and what ``follow_up`` adds,
-    in one commit."""
+    in one commit. Returns the status written, None when the reaper had closed the row."""
     outcome = {
         "status": STATUS_OF_END[result.status],
         "end_reason": result.status,
@@ -618,6 +619,8 @@ def _record(
         metrics.observe_execution(
             plan.trigger if plan is not None else "unknown", outcome["status"], result.metrics
         )
+        return outcome["status"]
+    return None
 
 
 def run_script(
@@ -634,8 +637,8 @@ def run_script(
     as ``running`` straight away, so a crash mid-run leaves it for the reaper."""
     plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
     result = _run_plan(session, rc, plan, user, extra_context)
-    _record(session, plan.execution_id, result, plan)
-    return _reference(session, plan.execution_id)
+    status = _record(session, plan.execution_id, result, plan)
+    return _reference(session, plan.execution_id, status)
 
 
 @dataclass(frozen=True)

@@ -448,17 +448,21 @@ def _pending_statement() -> Any:
     )
 
 
+def _update_while(status: str) -> Any:
+    """An UPDATE of one execution of the current tenant (by ``execution_id``), done only while
+    the row still has ``status``."""
+    run = _EXECUTIONS.c
+    return update(_EXECUTIONS).where(
+        run.tenant_id == tenancy.TENANT,
+        run.id == bindparam("execution_id"),
+        run.status == status,
+    )
+
+
 @functools.cache
 def _claim_statement() -> Any:
-    run = _EXECUTIONS.c
     return tenancy.tenant_bound(
-        update(_EXECUTIONS)
-        .where(
-            run.tenant_id == tenancy.TENANT,
-            run.id == bindparam("execution_id"),
-            run.status == "pending",
-        )
-        .values(
+        _update_while("pending").values(
             status="running",
             started_at=bindparam("new_started_at"),
             deadline_at=bindparam("new_deadline_at"),
@@ -576,17 +580,12 @@ _OUTCOME_COLUMNS = (
 
 @functools.cache
 def _record_statement() -> Any:
-    run = _EXECUTIONS.c
+    # Only a row still running: one the reaper already closed keeps the reaper's verdict
+    # (and its follow-up), so an event is never retried twice for one attempt.
     return tenancy.tenant_bound(
-        update(_EXECUTIONS)
-        # Only a row still running: one the reaper already closed keeps the reaper's verdict
-        # (and its follow-up), so an event is never retried twice for one attempt.
-        .where(
-            run.tenant_id == tenancy.TENANT,
-            run.id == bindparam("execution_id"),
-            run.status == "running",
+        _update_while("running").values(
+            {name: bindparam(f"new_{name}") for name in _OUTCOME_COLUMNS}
         )
-        .values({name: bindparam(f"new_{name}") for name in _OUTCOME_COLUMNS})
     )
 
 
@@ -740,7 +739,6 @@ def _insert_outcome(
     """The finished run as one row; False when the script was deleted meanwhile."""
     row = {
         "id": plan.execution_id,
-        "tenant_id": plan.tenant_id,
         "script_id": plan.script_id,
         "version": plan.version,
         "trigger": plan.trigger,
@@ -759,7 +757,7 @@ def _insert_outcome(
         "finished_at": utcnow(),
     }
     try:
-        session.execute(insert(Execution), [row])
+        tenancy.execute_bound(session, _insert_statement(), row)
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -245,3 +245,30 @@ def test_an_endpoint_answers_503_while_the_database_is_down(up, app_factory):
 
     pg.start()
     assert client.get("/api/scripts/echo").get_json() == {"ok": True}
+
+
+def test_admin_pages_answer_503_while_the_database_is_down(up, app_factory):
+    """Seen in the soak: during a database restart the admin pages answered 500."""
+    from types import SimpleNamespace
+
+    pg, redis_server = up
+    app = app_factory(pg.url, redis_server.url)
+    state = app.extensions["jsscripts"]
+    state.extension.tenant_loader(lambda: "acme")
+    state.extension.user_loader(lambda: SimpleNamespace(id="admin", is_authenticated=True))
+    state.extension.permission_checker(lambda user, permission: True)
+    with app.app_context():
+        state.db.create_all()
+    client = app.test_client()
+    assert client.get("/scripts/").status_code == 200
+
+    pg.stop()
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get("/scripts/", headers=headers)
+        assert response.status_code == 503, response.get_data(as_text=True)
+        assert response.headers["Retry-After"] == "5"
+        assert "try again" in response.get_data(as_text=True)
+        assert PASSWORD not in response.get_data(as_text=True)
+
+    pg.start()
+    assert client.get("/scripts/").status_code == 200

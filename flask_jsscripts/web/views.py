@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import logging
 import math
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -42,7 +43,9 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from markupsafe import escape
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError as WTFValidationError
 
@@ -76,6 +79,8 @@ from ..services.errors import NotFound, RunRefused, ServiceError, ValidationErro
 from ..services.validation import next_cron_runs, validate_script
 from . import assets
 from .forms import AUTH_CHOICES, STATUS_CHOICES, TYPE_CHOICES, ScriptForm, type_choices
+
+log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -1081,6 +1086,24 @@ def _handle_http_error(exc: HTTPException) -> Any:
     return error_response(exc.code, message)
 
 
+def _database_unavailable(exc: OperationalError) -> Response:
+    """The database went away (a restart, a failover): 503 and a moment to wait, on a bare
+    page (the host's layout, like a locale chosen from the user's profile, may need the
+    database too)."""
+    log.warning("admin page: database unavailable (%s)", type(exc.orig).__name__)
+    try:
+        message = _("Something went wrong on the server. Please try again.")
+    except Exception:  # noqa: BLE001 - the host's locale selector may need the database
+        message = "Something went wrong on the server. Please try again."
+    if is_htmx():
+        response = Response(message, status=503, mimetype="text/plain")
+    else:
+        page = f"<!doctype html><title>503</title><p>{escape(message)}</p>"
+        response = Response(page, status=503, mimetype="text/html")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def _context() -> dict[str, Any]:
     config = current_app.config
     return {
@@ -1213,4 +1236,5 @@ def create_blueprint() -> Blueprint:
     bp.before_request(_check_csrf)
     bp.context_processor(_context)
     bp.register_error_handler(HTTPException, _handle_http_error)
+    bp.register_error_handler(OperationalError, _database_unavailable)
     return bp

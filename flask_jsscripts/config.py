@@ -70,7 +70,7 @@ DEFAULTS: dict[str, Any] = {
     # Number of pre-started sandbox worker processes.
     "JSSCRIPTS_POOL_SIZE": 4,
     # A worker is retired after this many runs.
-    "JSSCRIPTS_WORKER_MAX_RUNS": 5000,
+    "JSSCRIPTS_WORKER_MAX_RUNS": 50_000,
     # Seconds in-flight runs get to finish on shutdown.
     "JSSCRIPTS_SHUTDOWN_GRACE_SECONDS": 10,
     # Executions older than this many days are deleted by the cleanup job.

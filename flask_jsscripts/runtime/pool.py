@@ -99,7 +99,7 @@ class WorkerPool:
         size: int,
         spare: int = 1,
         cache_size: int = 64,
-        max_runs: int = 5000,
+        max_runs: int = 50_000,
         python: str | None = None,
     ):
         if size < 1:

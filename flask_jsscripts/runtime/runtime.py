@@ -224,7 +224,7 @@ class Runtime:
         limits: Limits | None = None,
         cache_size: int = 64,
         compile_cache_size: int = 1024,
-        max_runs_per_worker: int = 5000,
+        max_runs_per_worker: int = 50_000,
         acquire_timeout: float = 30.0,
         compile_timeout: float = 30.0,
         python: str | None = None,

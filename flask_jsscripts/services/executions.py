@@ -136,18 +136,7 @@ def _start(
     if running or trigger not in AUTOMATIC_TRIGGERS:
         _check_concurrency(script, script.for_script, script.for_tenant, config)
     limits = effective_limits(script.limits, config)
-    plan = _Plan(
-        script.id,
-        script.name,
-        dict(script.limits),
-        new_id(),
-        script.tenant_id,
-        script.current_version,
-        trigger,
-        attempt,
-        json.loads(encoded),
-        event_id,
-    )
+    plan = _Plan.new(script, trigger, json.loads(encoded), attempt, event_id)
     row = {
         "id": plan.execution_id,
         "script_id": plan.script_id,
@@ -235,6 +224,30 @@ class _Plan:
     def load(cls, session: Session, execution: Execution) -> _Plan | None:
         script = tenancy.get(session, Script, execution.script_id)
         return None if script is None else cls.of(script, execution)
+
+    @classmethod
+    def new(
+        cls,
+        script: Any,
+        trigger: str,
+        input: Any,
+        attempt: int = 1,
+        event_id: str | None = None,
+    ) -> _Plan:
+        """A run of the script's current version with a new execution id; ``script``: the
+        row of columns that ``_lock_script`` reads, or a ``ScriptRef``."""
+        return cls(
+            script.id,
+            script.name,
+            dict(script.limits),
+            new_id(),
+            script.tenant_id,
+            script.current_version,
+            trigger,
+            attempt,
+            input,
+            event_id,
+        )
 
     @classmethod
     def of(cls, script: Any, execution: Execution) -> _Plan:
@@ -704,17 +717,7 @@ def run_detached(
     if script.tenant_id != tenancy.require_tenant() or not plausible_id(script.id):
         raise NotFound("script not found")
     _check_input(config, input)
-    plan = _Plan(
-        script.id,
-        script.name,
-        dict(script.limits),
-        new_id(),
-        script.tenant_id,
-        script.current_version,
-        trigger,
-        1,
-        input,
-    )
+    plan = _Plan.new(script, trigger, input)
     try:
         compiled = compiled_version(session, script.id, script.current_version, rc.runtime)
     except NotFound:

@@ -137,6 +137,7 @@ class _Sampler:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pid = 0
+        self._written: tuple[int, ...] = ()
         # A fork while another thread held the lock must not leave the child's copy locked.
         os.register_at_fork(after_in_child=self._after_fork)
 
@@ -163,11 +164,15 @@ class _Sampler:
             tick += 1
             time.sleep(SAMPLE_SECONDS)
 
-    @staticmethod
-    def sample(with_queue: bool = True) -> None:
+    def sample(self, with_queue: bool = True, *, if_changed: bool = False) -> None:
         stats = _pool_stats()
-        for key, gauge in _POOL_GAUGES.items():
-            gauge.set(stats.get(key, 0))
+        readings = tuple(stats.get(key, 0) for key in _POOL_GAUGES)
+        # After a run the pool usually reads as it did after the last one: skip three file
+        # writes (each takes prometheus_client's lock) when nothing moved.
+        if not (if_changed and readings == self._written):
+            for gauge, value in zip(_POOL_GAUGES.values(), readings, strict=True):
+                gauge.set(value)
+            self._written = readings
         if with_queue and _sources["queue"] is not None:
             QUEUE_DEPTH.set(_queue_depth())
 
@@ -182,11 +187,25 @@ if not MULTIPROCESS:
 
 def observe_execution(trigger: str, status: str, metrics: dict) -> None:
     """Count one finished run (``metrics`` is the run's own: duration, cache hit or miss)."""
-    EXECUTIONS.labels(status=status, trigger=trigger).inc()
+    _child(EXECUTIONS, status, trigger).inc()
     duration_ms = metrics.get("duration_ms")
     if isinstance(duration_ms, int | float):
-        EXECUTION_DURATION.labels(trigger=trigger).observe(duration_ms / 1000)
+        _child(EXECUTION_DURATION, trigger).observe(duration_ms / 1000)
     if metrics.get("cache") in ("hit", "miss"):
-        COMPILE_CACHE.labels(result=metrics["cache"]).inc()
+        _child(COMPILE_CACHE, metrics["cache"]).inc()
     if MULTIPROCESS:
-        _sampler.sample(with_queue=False)  # the pool just freed up: do not wait for the tick
+        # the pool just freed up: do not wait for the tick
+        _sampler.sample(with_queue=False, if_changed=True)
+
+
+_children: dict[tuple[Any, ...], Any] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, remembered: ``labels()`` validates and locks on every call,
+    and a run's few label combinations repeat (statuses × triggers)."""
+    key = (metric, *labels)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = metric.labels(*labels)
+    return child

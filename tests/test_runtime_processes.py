@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -270,3 +271,37 @@ def test_forked_child_exit_does_not_stop_the_parents_workers():
         os.waitpid(child, 0)
         assert all(os.path.exists(f"/proc/{pid}") for pid in pids)
         assert runtime.run("2").value == 2
+
+
+def test_runaway_run_of_a_dead_parent_is_stopped_by_the_cpu_backstop():
+    """The parent's deadline cannot stop a run once the parent is gone; RLIMIT_CPU does."""
+    worker = subprocess.Popen(
+        [sys.executable, "-I", "-m", "flask_jsscripts.runtime.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert json.loads(worker.stdout.readline())["op"] == "ready"
+        options = {
+            "limits": Limits(timeout=1).to_shim(),
+            "capabilities": [],
+        }
+        run = {
+            "op": "run",
+            "key": "loop",
+            "code": "function main() { for (;;) {} }",
+            "isolation": "t",
+            "input": "null",
+            "context": "{}",
+            "options": json.dumps(options),
+            "limits": {"memory_mb": 64, "timeout": 1},
+        }
+        worker.stdin.write(json.dumps(run).encode() + b"\n")
+        worker.stdin.close()  # nobody will ever kill it now
+        started = time.monotonic()
+        # timeout + MARGIN + SLACK = 8 CPU seconds at most, on a core of its own or shared
+        assert worker.wait(timeout=60) == -signal.SIGXCPU
+        assert time.monotonic() - started >= 1
+    finally:
+        worker.kill()
+        worker.wait()

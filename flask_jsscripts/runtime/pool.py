@@ -48,6 +48,7 @@ class WorkerProcess:
         )
         self.pid = self.proc.pid
         self.fd_write = self.proc.stdin.fileno()
+        os.set_blocking(self.fd_write, False)  # writes with a deadline must never block
         self.reader = FrameReader(self.proc.stdout.fileno())
         self.runs = 0
         self.alive = True

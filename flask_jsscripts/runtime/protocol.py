@@ -106,30 +106,27 @@ def decode(line: bytes) -> dict[str, Any]:
 def write_all(fd: int, data: bytes, deadline: float | None = None) -> bool:
     """Write all of ``data``. With a ``deadline`` (monotonic), give up when it passes and
     return False: a worker that stopped reading (its pipe full) blocked the parent's write
-    forever, past any run timeout (found by tests/test_fuzz_parsers.py)."""
+    forever, past any run timeout (found by tests/test_fuzz_parsers.py). A deadline needs a
+    non-blocking ``fd`` (the parent's pipes to its workers are: see ``pool.WorkerProcess``)."""
     view = memoryview(data)
-    if deadline is None:
-        while view:
+    poll = None
+    while view:
+        try:
             written = os.write(fd, view)
-            view = view[written:]
-        return True
-    poll = select.poll()
-    poll.register(fd, select.POLLOUT)
-    os.set_blocking(fd, False)  # a blocking write waits until all of it fits
-    try:
-        while view:
-            try:
-                written = os.write(fd, view)
-            except BlockingIOError:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                poll.poll(max(1, int(remaining * 1000 + 0.999)))
+        except BlockingIOError:
+            if poll is None:
+                poll = select.poll()
+                poll.register(fd, select.POLLOUT)
+            if deadline is None:
+                poll.poll()
                 continue
-            view = view[written:]
-        return True
-    finally:
-        os.set_blocking(fd, True)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            poll.poll(max(1, int(remaining * 1000 + 0.999)))
+            continue
+        view = view[written:]
+    return True
 
 
 class FrameReader:
@@ -155,15 +152,13 @@ class FrameReader:
                 return line
             if len(self._buffer) > max_bytes:
                 raise ProtocolError(f"frame larger than {max_bytes} bytes")
-            if deadline is None:
-                timeout_ms = -1
-            else:
+            if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None
-                timeout_ms = max(1, int(remaining * 1000 + 0.999))
-            if not self._poll.poll(timeout_ms):
-                continue  # woke without data: loop re-checks the deadline
+                if not self._poll.poll(max(1, int(remaining * 1000 + 0.999))):
+                    continue  # woke without data: loop re-checks the deadline
+            # without a deadline a blocking read waits as poll would (one system call less)
             chunk = os.read(self.fd, 1 << 16)
             if not chunk:
                 raise ProtocolError("worker closed its pipe")

@@ -213,6 +213,12 @@ def _to_json_text(value: Any, what: str) -> str:
         raise ValueError(f"{what} is nested too deeply") from None
 
 
+@functools.lru_cache(maxsize=256)
+def _options_json(limits: Limits, capabilities: tuple[str, ...]) -> str:
+    # the same few (limits, capabilities) pairs come back run after run
+    return json.dumps({"limits": limits.to_shim(), "capabilities": list(capabilities)})
+
+
 class Runtime:
     """A pool of sandbox workers plus the compilation cache. Thread-safe; one per process."""
 
@@ -337,8 +343,8 @@ class Runtime:
         context_json = _to_json_text(context or {}, "context")
         if capabilities is None:
             capabilities = getattr(broker, "capabilities", ()) if broker else ()
-        caps = sorted(set(capabilities))
-        options = json.dumps({"limits": limits.to_shim(), "capabilities": caps})
+        caps = tuple(sorted(set(capabilities)))
+        options = _options_json(limits, caps)
 
         if isinstance(source, CompiledScript):
             compiled, optimistic = source, False

@@ -108,7 +108,6 @@ class Worker:
         self.transpiler: Any = None
         self.syntax_ctx: Any = None
         self.baseline_rss = 0
-        self.cpu = _CpuBackstop()
 
     # -- the bridge Duktape calls; it must never raise (a raising callback corrupts Duktape) --
     def bridge(self, kind: str, text: str) -> str:
@@ -227,8 +226,10 @@ class Worker:
         vm_before, rss_before = _statm()
         memory_failure = False
         try:
-            self.cpu.allow(limits["timeout"])
-            with _address_space_limit(limits["memory_mb"], vm_before):
+            with (
+                _address_space_limit(limits["memory_mb"], vm_before),
+                _cpu_limit(limits["timeout"]),
+            ):
                 box = self.sandbox(isolation)
                 if box.ensure(key, code):
                     cache = "hit"
@@ -304,9 +305,6 @@ class Worker:
         return retire
 
 
-_AS_LIMITS: tuple[int, int] | None = None  # this process's own RLIMIT_AS, read once
-
-
 class _address_space_limit:
     """Lower the soft RLIMIT_AS to current size + ``megabytes`` for the duration of a block."""
 
@@ -315,41 +313,32 @@ class _address_space_limit:
         self.current = current
 
     def __enter__(self) -> None:
-        global _AS_LIMITS
-        if _AS_LIMITS is None:
-            _AS_LIMITS = resource.getrlimit(resource.RLIMIT_AS)
+        self.previous = resource.getrlimit(resource.RLIMIT_AS)
         current = self.current if self.current is not None else _statm()[0]
         soft = current + self.megabytes * MB
-        hard = _AS_LIMITS[1]
+        hard = self.previous[1]
         if hard != resource.RLIM_INFINITY:
             soft = min(soft, hard)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
     def __exit__(self, *exc: object) -> None:
-        resource.setrlimit(resource.RLIMIT_AS, _AS_LIMITS)
+        resource.setrlimit(resource.RLIMIT_AS, self.previous)
 
 
-class _CpuBackstop:
-    """RLIMIT_CPU as a backstop only: the parent's deadline normally kills a runaway run long
-    before this. A worker whose parent died mid-run gets SIGXCPU after at most the run's
-    timeout + ``MARGIN`` + ``SLACK`` seconds of CPU. The limit is moved only when a run needs
-    more room or has far too much (every ``SLACK`` CPU seconds at most), not twice per run:
-    those system calls were a fifth of a short run's cost in the worker."""
+class _cpu_limit:
+    """Backstop only: the parent's deadline normally kills a runaway run long before this."""
 
-    MARGIN = 5
-    SLACK = 2
+    def __init__(self, seconds: float):
+        self.seconds = seconds
 
-    def __init__(self) -> None:
-        self.soft: float | None = None
+    def __enter__(self) -> None:
+        self.previous = resource.getrlimit(resource.RLIMIT_CPU)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        used = usage.ru_utime + usage.ru_stime
+        resource.setrlimit(resource.RLIMIT_CPU, (int(used + self.seconds) + 5, self.previous[1]))
 
-    def allow(self, seconds: float) -> None:
-        needed = time.process_time() + seconds + self.MARGIN
-        if self.soft is None or not needed <= self.soft <= needed + self.SLACK:
-            self.soft = int(needed + self.SLACK)
-            hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
-            if hard != resource.RLIM_INFINITY:
-                self.soft = min(self.soft, hard)
-            resource.setrlimit(resource.RLIMIT_CPU, (self.soft, hard))
+    def __exit__(self, *exc: object) -> None:
+        resource.setrlimit(resource.RLIMIT_CPU, self.previous)
 
 
 def main(argv: list[str] | None = None) -> None:

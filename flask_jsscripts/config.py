@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
+from .runtime.limits import MAX_RUNS_PER_WORKER
+
 KIB = 1024
 MIB = 1024 * 1024
 
@@ -70,7 +72,7 @@ DEFAULTS: dict[str, Any] = {
     # Number of pre-started sandbox worker processes.
     "JSSCRIPTS_POOL_SIZE": 4,
     # A worker is retired after this many runs.
-    "JSSCRIPTS_WORKER_MAX_RUNS": 50_000,
+    "JSSCRIPTS_WORKER_MAX_RUNS": MAX_RUNS_PER_WORKER,
     # Seconds in-flight runs get to finish on shutdown.
     "JSSCRIPTS_SHUTDOWN_GRACE_SECONDS": 10,
     # Executions older than this many days are deleted by the cleanup job.

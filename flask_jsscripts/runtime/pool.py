@@ -18,6 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from .errors import RuntimeClosedError
+from .limits import MAX_RUNS_PER_WORKER
 from .protocol import FrameReader, ProtocolError, decode, encode, write_all
 
 
@@ -100,7 +101,7 @@ class WorkerPool:
         size: int,
         spare: int = 1,
         cache_size: int = 64,
-        max_runs: int = 50_000,
+        max_runs: int = MAX_RUNS_PER_WORKER,
         python: str | None = None,
     ):
         if size < 1:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import HostCallError, RuntimeClosedError, ScriptSyntaxError
-from .limits import Limits
+from .limits import MAX_RUNS_PER_WORKER, Limits
 from .pool import WorkerPool, WorkerProcess
 from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode, write_all
 
@@ -230,7 +230,7 @@ class Runtime:
         limits: Limits | None = None,
         cache_size: int = 64,
         compile_cache_size: int = 1024,
-        max_runs_per_worker: int = 50_000,
+        max_runs_per_worker: int = MAX_RUNS_PER_WORKER,
         acquire_timeout: float = 30.0,
         compile_timeout: float = 30.0,
         python: str | None = None,

@@ -28,6 +28,7 @@ from typing import Any
 
 import pyduktape2
 
+from .limits import MAX_RUNS_PER_WORKER
 from .protocol import FrameReader, ProtocolError, decode, encode, write_all
 
 MB = 1_048_576
@@ -344,7 +345,7 @@ class _cpu_limit:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="flask_jsscripts.runtime.worker")
     parser.add_argument("--cache-size", type=int, default=64)
-    parser.add_argument("--max-runs", type=int, default=50_000)
+    parser.add_argument("--max-runs", type=int, default=MAX_RUNS_PER_WORKER)
     parser.add_argument("--max-sandboxes", type=int, default=16)
     args = parser.parse_args(argv)
     # The parent's terminal signals are the parent's business; it stops us with a frame or a kill.

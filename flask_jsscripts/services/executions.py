@@ -137,22 +137,15 @@ def _start(
         _check_concurrency(script, script.for_script, script.for_tenant, config)
     limits = effective_limits(script.limits, config)
     plan = _Plan.new(script, trigger, json.loads(encoded), attempt, event_id)
-    row = {
-        "id": plan.execution_id,
-        "script_id": plan.script_id,
-        "version": plan.version,
-        "trigger": trigger,
-        "status": "running" if running else "pending",
-        "input": plan.input,
-        "attempt": attempt,
-        "event_id": event_id,
-        "actor_id": (user_ref(user) or {}).get("id"),
-        "created_at": now,
-        "started_at": now if running else None,
-        "deadline_at": running_deadline(now, limits.timeout)
+    row = plan.row(
+        user,
+        now,
+        status="running" if running else "pending",
+        started_at=now if running else None,
+        deadline_at=running_deadline(now, limits.timeout)
         if running
         else pending_deadline(now, config, delay),
-    }
+    )
     tenancy.execute_bound(session, _insert_statement(), row)
     if running:
         _commit_without_flush_wait(session)
@@ -248,6 +241,21 @@ class _Plan:
             input,
             event_id,
         )
+
+    def row(self, user: Any, created_at: datetime, **columns: Any) -> dict[str, Any]:
+        """The execution row of this plan, for ``_insert_statement``, with ``columns``."""
+        return {
+            "id": self.execution_id,
+            "script_id": self.script_id,
+            "version": self.version,
+            "trigger": self.trigger,
+            "input": self.input,
+            "attempt": self.attempt,
+            "event_id": self.event_id,
+            "actor_id": (user_ref(user) or {}).get("id"),
+            "created_at": created_at,
+            **columns,
+        }
 
     @classmethod
     def of(cls, script: Any, execution: Execution) -> _Plan:
@@ -414,7 +422,7 @@ def execute(
         return tenancy.get(session, Execution, execution_id)
     if script is None:  # deleted after the row was written
         failure = _failure("NotFoundError", "the script was deleted", code="SCRIPT_DELETED")
-        return _reference(session, execution_id, _record(session, execution_id, failure))
+        return _recorded(session, execution_id, failure)
     plan = _Plan.of(script, row)
     if script.status != "active" and plan.trigger in AUTOMATIC_TRIGGERS:
         # Paused or disabled after the run was queued: it must not run any more.
@@ -423,11 +431,22 @@ def execute(
             f"the script is {script.status}: only active scripts run on {plan.trigger}",
             code="SCRIPT_INACTIVE",
         )
-        status = _record(session, execution_id, failure, plan, follow_up)
-        return _reference(session, execution_id, status)
+        return _recorded(session, execution_id, failure, plan, follow_up)
     result = _run_plan(session, rc, plan, user, extra_context)
-    status = _record(session, execution_id, result, plan, follow_up)
-    return _reference(session, execution_id, status)
+    return _recorded(session, execution_id, result, plan, follow_up)
+
+
+def _recorded(
+    session: Session,
+    execution_id: str,
+    result: RunResult,
+    plan: _Plan | None = None,
+    follow_up: FollowUp | None = None,
+) -> Execution:
+    """:func:`_record`, answering with the row (see :func:`_reference`)."""
+    return _reference(
+        session, execution_id, _record(session, execution_id, result, plan, follow_up)
+    )
 
 
 def _reference(session: Session, execution_id: str, status: str | None = None) -> Execution:
@@ -651,8 +670,7 @@ def run_script(
     as ``running`` straight away, so a crash mid-run leaves it for the reaper."""
     plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
     result = _run_plan(session, rc, plan, user, extra_context)
-    status = _record(session, plan.execution_id, result, plan)
-    return _reference(session, plan.execution_id, status)
+    return _recorded(session, plan.execution_id, result, plan)
 
 
 @dataclass(frozen=True)
@@ -742,25 +760,19 @@ def _insert_outcome(
     session: Session, plan: _Plan, result: RunResult, started: datetime, user: Any
 ) -> bool:
     """The finished run as one row; False when the script was deleted meanwhile."""
-    row = {
-        "id": plan.execution_id,
-        "script_id": plan.script_id,
-        "version": plan.version,
-        "trigger": plan.trigger,
-        "status": STATUS_OF_END[result.status],
-        "end_reason": result.status,
-        "input": plan.input,
-        "output": result.value if result.status == "completed" else None,
-        "error": result.error,
-        "console": result.console,
-        "logs": result.logs,
-        "metrics": result.metrics,
-        "attempt": 1,
-        "actor_id": (user_ref(user) or {}).get("id"),
-        "created_at": started,
-        "started_at": started,
-        "finished_at": utcnow(),
-    }
+    row = plan.row(
+        user,
+        started,
+        status=STATUS_OF_END[result.status],
+        end_reason=result.status,
+        output=result.value if result.status == "completed" else None,
+        error=result.error,
+        console=result.console,
+        logs=result.logs,
+        metrics=result.metrics,
+        started_at=started,
+        finished_at=utcnow(),
+    )
     try:
         tenancy.execute_bound(session, _insert_statement(), row)
         session.commit()

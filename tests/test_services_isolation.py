@@ -222,6 +222,9 @@ CASES: dict[str, Any] = {
         e.session, e.rc, t.script_id, "manual", {"op": "secret"}
     ),
     "executions.execute": lambda e, t: executions.execute(e.session, e.rc, t.pending_execution_id),
+    "executions.execute_many": lambda e, t: _must_run_nothing(
+        executions.execute_many(e.session, e.rc, [t.pending_execution_id])
+    ),
     "executions.run_script": lambda e, t: executions.run_script(
         e.session, e.rc, t.script_id, "manual", {"op": "secret"}
     ),
@@ -263,6 +266,12 @@ def _script_ref(script: Script) -> executions.ScriptRef:
     )
 
 
+def _must_run_nothing(batch: executions.Batch) -> None:
+    if batch.finished or batch.waiting or batch.not_started:  # pragma: no cover - a failure
+        raise AssertionError(f"an execution of another tenant was claimed: {batch}")
+    raise NotFound("nothing found")
+
+
 def _must_be_empty(result: tuple[Any, Any]) -> None:
     if any(result):  # pragma: no cover - a failure
         raise AssertionError("rows of another tenant were listed")
@@ -295,6 +304,7 @@ SEPARATE = {
     "scripts.apply_fields": "callers: create_script, update_script, transfer.import_scripts",
     # event ids come from claimed outbox rows, whose tenant the claim itself scopes
     "events.dispatch": "system job; test_dispatch_in_a_tenant_scope_claims_only_its_events",
+    "executions.tenants_of": "system job; test_system_jobs_in_a_tenant_scope_stay_in_it",
     "events.matching_scripts": "called by dispatch with the tenant of the claimed event",
     "events.dead_letter": "called by EventFollowUp with the plan of a run of this tenant",
     "dead_letters.attempts_of": "takes a row its caller fetched through get_dead_letter",
@@ -438,8 +448,8 @@ def test_import_in_acme_cannot_touch_globex(env):
 
 
 def test_system_jobs_in_a_tenant_scope_stay_in_it(env):
-    """reap_stale, redrive_pending, redrive_outbox and prune are meant for all_tenants();
-    called in a tenant scope they must only ever touch that tenant's rows."""
+    """reap_stale, redrive_pending, redrive_outbox, prune and tenants_of are meant for
+    all_tenants(); called in a tenant scope they must only ever touch that tenant's rows."""
     from datetime import timedelta
 
     from flask_jsscripts.models import utcnow
@@ -448,6 +458,10 @@ def test_system_jobs_in_a_tenant_scope_stay_in_it(env):
         env.ext.publish("order.created", {"secret": "globex"})
         env.session.commit()
     before = snapshot(env.db.engine)
+    globex_runs = [env.target("globex", t).pending_execution_id for t in TYPES]
+    assert executions.tenants_of(env.session, globex_runs) == {}
+    own = env.target("acme", "manual").pending_execution_id
+    assert executions.tenants_of(env.session, globex_runs + [own]) == {"acme": [own]}
     future = utcnow() + timedelta(days=3650)
     env.session.execute(
         Execution.__table__.update()

@@ -76,18 +76,19 @@ def _replace_lone_surrogates(value: Any) -> Any:
     return value
 
 
+# One decoder for every frame: json.loads with hooks builds a new one per call.
+_DECODER = json.JSONDecoder(
+    parse_int=_js_int, parse_float=_finite_float, parse_constant=_no_constant
+)
+
+
 def decode(line: bytes) -> dict[str, Any]:
     """The frame in ``line``, holding only storable values (see above); ProtocolError for
     anything else."""
     try:
         # ASCII decoded here: json.loads itself would take UTF-8 (encoded surrogates too)
         # and guess UTF-16/32 from the bytes
-        frame = json.loads(
-            line.decode("ascii"),
-            parse_int=_js_int,
-            parse_float=_finite_float,
-            parse_constant=_no_constant,
-        )
+        frame = _DECODER.decode(line.decode("ascii"))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProtocolError(f"malformed frame: {exc}") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("op"), str):

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from .. import metrics
 from ..models import DeadLetter, EventSubscription, Execution, OutboxEvent, Script, new_id, utcnow
 from . import filters
-from .executions import pending_deadline
+from .executions import pending_deadline, unindexed
 from .scripts import plausible_id
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def _claim_statement() -> Any:
     return (
         update(OutboxEvent)
         .where(OutboxEvent.id.in_(bindparam("ids", expanding=True)))
-        .where(OutboxEvent.status == "pending")
+        .where(unindexed(OutboxEvent.status) == "pending")
         .values(
             status="dispatched", dispatched_at=bindparam("now"), attempts=OutboxEvent.attempts + 1
         )
@@ -299,7 +299,10 @@ def dispatch(session: Session, config: Mapping[str, Any], event_ids: Sequence[st
                 }
             )
     if rows:
-        session.execute(insert(Execution), rows)
+        # Core, not the ORM's bulk insert (these rows need none of its bookkeeping); with
+        # RETURNING, SQLAlchemy sends the rows as multi-row INSERTs ("insertmanyvalues")
+        # instead of one statement per row.
+        session.execute(insert(Execution.__table__).returning(Execution.id), rows).close()
     session.commit()
     metrics.EVENTS_RECEIVED.inc(len(claimed))
     metrics.EVENTS_MATCHED.inc(len(rows))

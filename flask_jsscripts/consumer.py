@@ -25,7 +25,6 @@ import logging
 import os
 import signal
 import threading
-import time
 from typing import TYPE_CHECKING, Any
 
 from flask.cli import ScriptInfo
@@ -85,10 +84,6 @@ class GracefulConsumer(Consumer):
         signal.signal(signal.SIGTERM, graceful)
         signal.signal(signal.SIGINT, graceful)
 
-    def busy_workers(self) -> int:
-        """Worker threads still inside a task (after a stop: the runs that were cut off)."""
-        return sum(1 for _, thread in self.worker_threads if thread.is_alive())
-
 
 def run_worker(state: JSScriptsState, *, workers: int, periodic: bool) -> None:
     """Run a consumer until a signal stops it, then shut down as the module doc describes.
@@ -118,7 +113,8 @@ def run_worker(state: JSScriptsState, *, workers: int, periodic: bool) -> None:
         # What follows is bounded; a further signal must not abort it half-way.
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        cut_off = consumer.busy_workers()
+        in_progress = getattr(queue, "in_progress", None)
+        cut_off = in_progress.count if in_progress is not None else 0
         if cut_off:
             log.warning(
                 "grace period over: %d run(s) cut off; their rows stay 'running' until the "
@@ -128,7 +124,8 @@ def run_worker(state: JSScriptsState, *, workers: int, periodic: bool) -> None:
             _refuse_writes(engine)
         state.close_runtime(0)  # kills what is still running and reaps every sandbox worker
         if cut_off:
-            _join(consumer, CUT_OFF_JOIN_SECONDS)
+            # The cut-off runs' threads unwind (their writes refused) before the exit.
+            in_progress.wait_until_none(CUT_OFF_JOIN_SECONDS)
 
 
 def _refuse_writes(engine: Any) -> None:
@@ -141,9 +138,3 @@ def _refuse_writes(engine: Any) -> None:
             raise ShutdownCutOff("the consumer stopped after its grace period")
 
     sa_event.listen(engine, "before_cursor_execute", guard)
-
-
-def _join(consumer: GracefulConsumer, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    for _, thread in consumer.worker_threads:
-        thread.join(max(0.0, deadline - time.monotonic()))

@@ -23,7 +23,8 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -76,18 +77,53 @@ class ShutdownCutOff(RuntimeError):
     the run it would have recorded keeps its ``running`` row for the reaper."""
 
 
+class TasksInProgress:
+    """How many of the extension's tasks this process is running, counted by the tasks.
+
+    A consumer cannot ask its worker threads: once a signal has interrupted Huey's join of a
+    thread, Python 3.11 reports that thread as stopped while it still runs (CPython issue
+    90882), and a shutdown that believed no run was in progress let the run record its own
+    kill as a crash."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        with self._changed:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._count -= 1
+                self._changed.notify_all()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def wait_until_none(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the tasks in progress to end; True if they did."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._count == 0, timeout)
+
+
 class HueyQueue:
     """The services' :class:`~flask_jsscripts.services.queue.TaskQueue`, on Huey tasks.
 
     A task that is switched off (None) takes nothing: the rows stay in the database.
     ``stopping`` is set by a consumer that shuts down: a task in progress then finishes the
     run it is in but starts no further run of its batch (those go back to the queue).
+    ``in_progress`` counts the tasks running in this process.
     """
 
     def __init__(self, dispatch_task: Any, run_task: Any) -> None:
         self._dispatch = dispatch_task
         self._run = run_task
         self.stopping = threading.Event()
+        self.in_progress = TasksInProgress()
 
     def dispatch_events(self, event_ids: Sequence[str]) -> None:
         if self._dispatch is None:
@@ -135,7 +171,7 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
     def in_app(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any) -> Any:
-            with app.app_context():
+            with queue.in_progress.counting(), app.app_context():
                 return fn(*args)
 
         return wrapper

@@ -11,6 +11,7 @@ worker behind. Past the grace (or on a second signal) the run is cut off and its
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import threading
@@ -24,6 +25,7 @@ from sqlalchemy import select
 
 from flask_jsscripts.models import Execution, utcnow
 from flask_jsscripts.services import executions
+from flask_jsscripts.tasks import TasksInProgress
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -194,3 +196,26 @@ def _the_reaper_closes_it(s: Stack) -> None:
     )
     assert reaped == 1
     assert statuses(s) == {"1": "failed"}
+
+
+def test_a_task_still_counts_as_in_progress_after_a_signal_interrupted_a_join():
+    """What the cut-off relies on: Python 3.11 marks a thread stopped when a signal interrupts
+    a join of it, while it still runs (CPython issue 90882); the count does not."""
+    in_progress = TasksInProgress()
+    release = threading.Event()
+
+    def task() -> None:
+        with in_progress.counting():
+            while not release.is_set():  # a signal may cut a wait short
+                release.wait(0.1)
+
+    worker = threading.Thread(target=task, daemon=True)
+    worker.start()
+    wait_for(lambda: in_progress.count == 1, 5, "the task to start")
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        worker.join(10)
+    assert in_progress.count == 1
+    assert not in_progress.wait_until_none(0.1)
+    release.set()
+    assert in_progress.wait_until_none(5) and in_progress.count == 0

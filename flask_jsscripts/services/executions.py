@@ -473,8 +473,9 @@ def execute_many(
         if running is None:
             batch.waiting.extend(row.id for row in rows)
             continue
+        hand_over = _HandOver(rows, _timeout(script, rc.config), stopping)
         while running is not None:
-            hand_over = _HandOver(rc.config, script, rows, stopping)
+            hand_over.next = None
             try:
                 batch.finished[running.id] = _run_claimed(
                     session, rc, running, script, user, extra_context, follow_up, hand_over
@@ -510,15 +511,14 @@ def _take_place(session: Session, config: Mapping[str, Any], rows: list[Any]) ->
         except RunRefused:
             session.rollback()
             return script, None
-    running = _claim_next(session, config, script, rows)
+    running = _claim_next(session, rows, _timeout(script, config))
     _commit_without_flush_wait(session)
     return script, running
 
 
-def _claim_next(session: Session, config: Mapping[str, Any], script: Any, rows: list[Any]) -> Any:
+def _claim_next(session: Session, rows: list[Any], timeout: float) -> Any:
     """Claim (in the session's transaction) the first row of ``rows`` still pending, taking
     it and those another consumer claimed meanwhile off the list; None if none is left."""
-    timeout = _timeout(script, config)
     while rows:
         row = rows.pop(0)
         now = utcnow()
@@ -547,18 +547,16 @@ class _HandOver:
     records one run claims the next there, keeping the script's place under the caps (no
     further run once ``stopping()``)."""
 
-    def __init__(
-        self, config: Mapping[str, Any], script: Any, rows: list[Any], stopping: Callable[[], bool]
-    ) -> None:
-        self.config, self.script, self.rows, self.stopping = config, script, rows, stopping
-        self.next: Any = None  # the run claimed, once the outcome is written
+    def __init__(self, rows: list[Any], timeout: float, stopping: Callable[[], bool]) -> None:
+        self.rows, self.timeout, self.stopping = rows, timeout, stopping
+        self.next: Any = None  # the run claimed with the last outcome written
 
     def candidate(self) -> Any:
         """The run to claim with the outcome; None: nothing more to start."""
         return None if self.stopping() or not self.rows else self.rows[0]
 
     def deadline(self, now: datetime) -> datetime:
-        return running_deadline(now, _timeout(self.script, self.config))
+        return running_deadline(now, self.timeout)
 
     def settle(self, session: Session, claimed: bool) -> None:
         """After the outcome's statement: the candidate is ``next``, or, when another consumer
@@ -567,7 +565,7 @@ class _HandOver:
         if claimed:
             self.next = candidate
         elif not self.stopping():
-            self.next = _claim_next(session, self.config, self.script, self.rows)
+            self.next = _claim_next(session, self.rows, self.timeout)
 
 
 def _run_claimed(

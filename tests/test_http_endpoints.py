@@ -10,6 +10,7 @@ the real sandbox; the Redis cases use Redis database 12 (skipped when Redis is n
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -33,7 +34,7 @@ from flask_jsscripts.services.validation import ScriptInput
 
 PREFIX = "/api/scripts"
 ALL = "scripts.create,scripts.delete,scripts.execute,scripts.read,scripts.update"
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = os.environ.get("JSSCRIPTS_TEST_REDIS_ENDPOINTS", "redis://127.0.0.1:6379/12")
 
 
 class User:

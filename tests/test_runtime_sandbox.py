@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
 
-from flask_jsscripts.runtime import Limits
+from flask_jsscripts.runtime import Limits, Runtime
 
 L = Limits(timeout=10.0)
 
@@ -337,3 +338,136 @@ def test_every_reachable_object_is_plain_javascript(rt):
     )
     assert got["count"] > 100
     assert got["bad"] == []
+
+
+# -- one run cannot change what another run of the same tenant sees ---------------------------
+# A worker keeps one context per tenant for many runs (of many scripts): everything a run can
+# reach that outlives it must be frozen, including objects reached only by calling built-ins
+# (an iterator's prototype) or through syntax (a generator's). tests/sandbox_explorer.js walks
+# every such route; these tests run it against a real worker.
+
+EXPLORE_LIMITS = Limits(timeout=120.0, memory_mb=512, output_bytes=64 * 1_048_576)
+
+
+def explorer_runner(runtime, isolation="tenant-a"):
+    def run_explorer(source, input):  # noqa: A002
+        r = runtime.run(source, input, limits=EXPLORE_LIMITS, isolation=isolation)
+        assert r.status == "completed", r.error
+        return r.value
+
+    return run_explorer
+
+
+@pytest.mark.slow
+def test_no_run_can_mark_an_object_the_next_run_reaches():
+    from sandbox_explorer import explore
+
+    with Runtime(workers=1, spare=0) as runtime:
+        run_explorer = explorer_runner(runtime)
+        (pid,) = runtime.pool.pids()
+        marked = explore(run_explorer, "mark")
+        found = explore(run_explorer, "check")
+        assert runtime.pool.pids() == [pid], "both runs must use the same worker and context"
+    # the walk is thorough (and not vacuous): it calls every reachable function and marks
+    # the fresh objects that come back
+    assert marked["functions"] > 400 and marked["called"] > 30_000, marked
+    assert marked["hoarded"] > 10_000, marked  # fresh objects took the hoard: the marks work
+    assert found["marked"] == [], (
+        f"{len(found['marked'])} objects kept a mark from the previous run; if they are "
+        "reachable only by calls, run ./dev intrinsics:\n" + "\n".join(found["marked"][:20])
+    )
+
+
+POISON = """
+function main() {
+  var poison = function () { return {done: true}; };
+  var targets = [Object.getPrototypeOf([].values()), Object.getPrototypeOf(''[Symbol.iterator]()),
+    Object.getPrototypeOf(new Map().entries()), Object.getPrototypeOf(new Set().values()),
+    Object.getPrototypeOf(function* () {}.prototype), Object.getPrototypeOf(function* () {}),
+    Object.getPrototypeOf(regeneratorRuntime.values()), regeneratorRuntime.values().next,
+    Object.prototype.toString, Array.prototype.toString];
+  var changed = 0;
+  targets.forEach(function (t) {
+    try { t.next = poison; } catch (e) {}
+    try { Object.defineProperty(t, 'then', {value: poison}); } catch (e) {}
+    try { Object.setPrototypeOf(t, {next: poison}); } catch (e) {}
+    if (t.next === poison || t.then === poison) {
+      changed++;
+    }
+  });
+  regeneratorRuntime.wrap(function (context) {
+    var proto = Object.getPrototypeOf(context);
+    try { proto.stop = poison; } catch (e) {}
+    if (proto.stop === poison) { changed++; }
+    context.stop();
+  })._invoke('next');
+  return changed;
+}
+"""
+BEHAVIOUR = """
+async function later(x) { await null; return x * 2; }
+function* count() { yield 1; yield 2; }
+async function main() {
+  var out = [];
+  out.push(new Map([['k', 1]]).size, Array.from(new Set([1, 2, 3])), [...'ab']);
+  out.push(Array.from(count()));
+  var seen = [];
+  for (var [k, v] of new Map([['a', 1]])) seen.push(k + v);
+  for (var c of 'xy') seen.push(c);
+  out.push(seen, await later(21), await Promise.all([later(1), 2]));
+  var {a, ...rest} = {a: 1, b: 2};
+  out.push(rest, Object.entries({z: 1}), [1, [2]].flat(), String([1, 2]));
+  out.push(Object.prototype.toString.call([]));
+  return out;
+}
+"""
+BEHAVIOUR_RESULT = [
+    1,
+    [1, 2, 3],
+    ["a", "b"],
+    [1, 2],
+    ["a1", "x", "y"],
+    42,
+    [2, 2],
+    {"b": 2},
+    [["z", 1]],
+    [1, 2],
+    "1,2",
+    "[object Array]",
+]
+
+
+def test_built_ins_behave_after_a_run_tried_to_poison_them():
+    with Runtime(workers=1, spare=0) as runtime:
+        assert value(runtime, BEHAVIOUR, isolation="t") == BEHAVIOUR_RESULT
+        assert value(runtime, POISON, isolation="t") == 0
+        assert value(runtime, BEHAVIOUR, isolation="t") == BEHAVIOUR_RESULT
+
+
+def _rss(pid: int) -> int:
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.slow
+def test_runs_that_hoard_memory_on_shared_objects_leave_nothing_behind():
+    from sandbox_explorer import explore
+
+    limits = Limits(timeout=60.0, memory_mb=64, output_bytes=8 * 1_048_576)
+    with Runtime(workers=1, spare=0) as runtime:
+
+        def run_hoarder(source, input):  # noqa: A002
+            r = runtime.run(source, input, limits=limits, isolation="t")
+            assert r.status == "completed", r.error
+            return r.value
+
+        (pid,) = runtime.pool.pids()
+        explore(run_hoarder, "check", to=0)  # compiled and warm
+        before = _rss(pid)
+        for _ in range(20):
+            # 40 MB hung on every object reached without calls, prototypes included (over
+            # half the limit: the worker then gives freed memory back, so RSS counts what lives)
+            assert explore(run_hoarder, "mark", to=0, hoard=40, hoardOnly=True)["hoarded"] > 0
+        assert runtime.pool.pids() == [pid]
+        grown = _rss(pid) - before
+    assert grown < 64 * 1_048_576, f"the worker grew by {grown / 1_048_576:.0f} MB"

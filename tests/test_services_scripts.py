@@ -138,6 +138,23 @@ def test_syntax_error_reports_line_and_column(env):
     assert info.value.line == 2 and info.value.column is not None
 
 
+@pytest.mark.parametrize(
+    "source, line",
+    [
+        ("function main() {\n  return 1;\n}\n}\nnot JavaScript %%%", 4),
+        ("function main() { return 1; }\n}", 2),
+        ("const f = () => 1;\nfunction main() { return f(); }\n}\nf();", 3),
+    ],
+)
+def test_text_after_a_stray_closing_brace_is_refused_with_its_line(env, source, line):
+    # the engine's Function constructor ignores what follows the `}` that closes the body: the
+    # script saved as active and every run failed with "undefined not callable"
+    with pytest.raises(ValidationError) as info:
+        env.create(source=source)
+    assert info.value.line == line
+    assert env.session.scalar(select(Script).where(Script.name == "hello")) is None
+
+
 def test_source_size_cap(env):
     env.app.config["JSSCRIPTS_MAX_SOURCE_BYTES"] = 100
     with pytest.raises(ValidationError) as info:

@@ -18,6 +18,7 @@ import ctypes.util
 import hashlib
 import json
 import os
+import re
 import resource
 import signal
 import sys
@@ -32,6 +33,7 @@ from .limits import MAX_RUNS_PER_WORKER
 from .protocol import FrameReader, ProtocolError, decode, encode, write_all
 
 MB = 1_048_576
+_LINE_SUFFIX = re.compile(r"\s*\(line \d+\)$")  # Duktape's, once the line is a field
 _JS = resources.files("flask_jsscripts.runtime") / "js"
 
 
@@ -76,6 +78,7 @@ class _Sandbox:
         self.load_fn = ctx.get_global("__jss_load")
         self.unload_fn = ctx.get_global("__jss_unload")
         self.run_fn = ctx.get_global("__jss_run")
+        self.gc_fn = ctx.get_global("__jss_gc")
         ctx.eval_js("__jss_seal()")
         self.ctx = ctx
         self.scripts: OrderedDict[str, bool] = OrderedDict()
@@ -105,9 +108,14 @@ class Worker:
         self.cache_size = cache_size
         self.max_runs = max_runs
         self.runs = 0
-        self.prelude = (_js("polyfills.js"), _js("regenerator-runtime.js"), _js("shim.js"))
+        self.prelude = (
+            _js("polyfills.js"),
+            _js("regenerator-runtime.js"),
+            _js("intrinsics.js"),
+            _js("shim.js"),
+        )
         self.transpiler: Any = None
-        self.syntax_ctx: Any = None
+        self.syntax_box: _Sandbox | None = None
         self.baseline_rss = 0
 
     # -- the bridge Duktape calls; it must never raise (a raising callback corrupts Duktape) --
@@ -191,18 +199,17 @@ class Worker:
                 )
 
     def _syntax_error(self, code: str) -> dict[str, Any] | None:
-        if self.syntax_ctx is None:
-            self.syntax_ctx = pyduktape2.DuktapeContext()
-            self.syntax_ctx.eval_js(
-                "var __check = (function (F, parse, stringify) { return function (src) {"
-                " try { F('__jss_probe', 'ctx', parse(src)); return ''; }"
-                " catch (e) { var m = /\\(line (\\d+)\\)/.exec(String(e.message));"
-                " return stringify({message: String(e.message).replace(/\\s*\\(line \\d+\\)$/, ''),"
-                " line: m ? +m[1] : null, column: null}); } }; })(Function, JSON.parse,"
-                " JSON.stringify);"
-            )
-        result = self.syntax_ctx.get_global("__check")(json.dumps(code))
-        return json.loads(result) if result else None
+        """Load ``code`` the way runs load it, in a sealed context kept for checks only (loading
+        runs no user code: it compiles, and finds a hoisted ``main``)."""
+        if self.syntax_box is None:
+            self.syntax_box = _Sandbox(self.bridge, self.prelude, 1)
+        loaded = json.loads(self.syntax_box.load_fn("check", json.dumps(code)))
+        self.syntax_box.unload_fn("check")
+        if loaded["ok"]:
+            return None
+        error = loaded["error"]
+        message = _LINE_SUFFIX.sub("", str(error.get("message")))
+        return {"message": message, "line": error.get("line"), "column": None}
 
     def sandbox(self, isolation: str) -> _Sandbox:
         box = self.sandboxes.get(isolation)
@@ -287,7 +294,10 @@ class Worker:
             or grew > 4 * limits["memory_mb"] * MB
         )
         if status_memory or rss_after - rss_before > limits["memory_mb"] * MB // 2:
-            _libc.malloc_trim(0)  # give freed arenas back so the next run's limit is honest
+            # free what the run left and give it back, so that the next run's limit is honest
+            if not memory_failure and isolation in self.sandboxes:
+                self.sandboxes[isolation].gc_fn()
+            _libc.malloc_trim(0)
         metrics = {
             "memory_bytes": max(0, rss_after - rss_before),
             "worker_ms": round((time.perf_counter() - started) * 1000, 3),

@@ -11,6 +11,9 @@
 
   var bridge = global.__jss_bridge;           // Python callback: (kind, asciiJson) -> asciiJson
   var drainJobs = global.__jss_drainJobs;     // promise job queue of the polyfills
+  var intrinsics = global.__jss_intrinsics;   // objects reachable only by calls (intrinsics.js)
+  var heapInfo = global.Duktape.info;         // identity of an object: its heap address
+  var collectGarbage = global.Duktape.gc;
   var FunctionCtor = Function;
   var realEval = global.eval;
   var stringify = JSON.stringify;
@@ -226,6 +229,9 @@
   }
 
   // -- freezing -------------------------------------------------------------------------
+  // Freezes what `root` reaches through properties, accessors and prototypes, and stops at
+  // objects that are already frozen: for objects made after the seal (the sdk), whose
+  // prototypes the seal froze.
   function deepFreeze(root) {
     var stack = [root];
     while (stack.length) {
@@ -262,6 +268,44 @@
     return root;
   }
 
+  // Freezes everything `roots` reach through properties (names and symbols), accessors and
+  // prototypes, walking frozen objects too: an object frozen by a polyfill may still hold
+  // unfrozen ones. Objects are told apart by their heap address (all stay alive meanwhile).
+  function harden(roots) {
+    var visited = Object.create(null);
+    var stack = roots.slice();
+    while (stack.length) {
+      var obj = stack.pop();
+      if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) {
+        continue;
+      }
+      var id = StringCtor(heapInfo(obj).hptr);
+      if (visited[id]) {
+        continue;
+      }
+      visited[id] = true;
+      var keys = getOwnPropertyNames(obj);
+      var symbols = Object.getOwnPropertySymbols(obj);
+      for (var k = 0; k < symbols.length; k++) {
+        keys.push(symbols[k]);
+      }
+      for (var i = 0; i < keys.length; i++) {
+        var desc = Object.getOwnPropertyDescriptor(obj, keys[i]);
+        if (!desc) {
+          continue;
+        }
+        if ('value' in desc) {
+          stack.push(desc.value);
+        } else {
+          stack.push(desc.get);
+          stack.push(desc.set);
+        }
+      }
+      stack.push(getPrototypeOf(obj));
+      freeze(obj);
+    }
+  }
+
   // Frozen prototypes make `Foo.prototype.toString = fn` fail (the "override mistake").
   // For the handful of properties that code commonly overrides, swap the data property for
   // an accessor whose setter defines an own property on the receiver instead.
@@ -271,6 +315,7 @@
       return;
     }
     var value = desc.value;
+    overridden.push(value);  // reachable only through the getter: the seal freezes it
     defineProperty(proto, name, {
       configurable: false,
       enumerable: desc.enumerable,
@@ -293,7 +338,7 @@
   defineProperty(FunctionCtor.prototype, 'constructor', {value: disabled, writable: false, configurable: false});
 
   var removed = ['eval', 'require', 'print', 'alert', 'Duktape', 'CBOR', 'Buffer', 'performance',
-    '__jss_bridge', '__jss_drainJobs', 'modSearch'];
+    '__jss_bridge', '__jss_drainJobs', '__jss_intrinsics', 'modSearch'];
   for (var r = 0; r < removed.length; r++) {
     try {
       delete global[removed[r]];
@@ -304,6 +349,7 @@
   }
   global.Function = disabled;
 
+  var overridden = [];
   var overridable = ['toString', 'valueOf', 'toLocaleString', 'constructor', 'toJSON', 'name', 'message'];
   var protos = [Object.prototype, Array.prototype, ErrorCtor.prototype, FunctionCtor.prototype,
     Date.prototype, RegExp.prototype, StringCtor.prototype, Number.prototype, Boolean.prototype];
@@ -352,13 +398,44 @@
     var prologue = 'if(__jss_probe)return typeof main==="function";';
     // keep a leading "use strict" directive in front of our prologue
     var strict = /^(\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*(['"])use strict\2/.test(code);
-    var body = (strict ? '"use strict";' : '') + prologue + code +
-      '\n;return typeof main==="function"?main:undefined;';
+    var head = (strict ? '"use strict";' : '') + prologue;
+    var body = head + code + '\n;return typeof main==="function"?main:undefined;';
     var factory = deepFreeze(FunctionCtor('__jss_probe', 'ctx', 'sdk', body));
+    requireWholeBody(head, code);
     // a hoisted `function main` is found without running any user code
     var hasMain = factory(true) === true;
     scripts[key] = {factory: factory, hasMain: hasMain, source: hasMain ? null : code};
     return hasMain;
+  }
+
+  // Duktape's Function constructor stops at the `}` that closes the body and ignores whatever
+  // follows: a stray `}` would silently drop the rest of a script. A `)` appended to a body
+  // that really ends at its end is a syntax error; when it is not, find the line of the `}`
+  // that closed the body early (the shortest prefix of lines that also ends early).
+  function bodyEndsEarly(text) {
+    try {
+      FunctionCtor('__jss_probe', 'ctx', 'sdk', text + '\n)');
+      return true;
+    } catch (e) {
+      return false;
+    }
+  }
+  function requireWholeBody(head, code) {
+    if (!bodyEndsEarly(head + code)) {
+      return;
+    }
+    var lines = callMethod(split, code, '\n');
+    var lo = 1;
+    var hi = lines.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (bodyEndsEarly(head + callMethod(join, lines.slice(0, mid), '\n'))) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    throw new SyntaxError("unexpected '}': it closes the script early (line " + lo + ')');
   }
 
   function userLine(err) {
@@ -563,19 +640,28 @@
   global.__jss_load = safeLoad;
   global.__jss_unload = function (key) { delete scripts[key]; };
   global.__jss_run = safeRun;
+  // A run's cyclic garbage waits for the next mark-and-sweep: after a run that allocated
+  // much, the worker collects it at once so that it does not count against the next run.
+  global.__jss_gc = function () {
+    collectGarbage();
+    collectGarbage();  // a second pass finalises what the first one only marked
+  };
   global.__jss_seal = function () {
     delete global.__jss_load;
     delete global.__jss_unload;
     delete global.__jss_run;
+    delete global.__jss_gc;
     delete global.__jss_seal;
-    var names = getOwnPropertyNames(global);
-    for (var i = 0; i < names.length; i++) {
-      var desc = Object.getOwnPropertyDescriptor(global, names[i]);
-      if (desc && 'value' in desc) {
-        deepFreeze(desc.value);
-      }
+    // Everything a run can reach exists by now, except what is made for it: freeze it all,
+    // so that nothing one run does to a shared object is seen by the next. Some objects are
+    // reachable only by calling a built-in (an iterator's prototype) or through syntax (a
+    // generator's); intrinsics.js lists how to reach them, and the sandbox explorer test
+    // proves the list complete.
+    var roots = [global, evalRunner, consoleObject].concat(overridden);
+    if (typeof intrinsics === 'function') {
+      roots = roots.concat(intrinsics());
     }
-    deepFreeze(global);
+    harden(roots);
     return true;
   };
 })(this);

@@ -229,66 +229,16 @@
   }
 
   // -- freezing -------------------------------------------------------------------------
-  // Freezes what `root` reaches through properties, accessors and prototypes, and stops at
-  // objects that are already frozen: for objects made after the seal (the sdk), whose
-  // prototypes the seal froze.
-  function deepFreeze(root) {
-    var stack = [root];
-    while (stack.length) {
-      var obj = stack.pop();
-      if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) {
-        continue;
-      }
-      if (Object.isFrozen(obj)) {
-        continue;  // already walked (nothing else freezes objects in this context)
-      }
-      var names = getOwnPropertyNames(obj);
-      for (var i = 0; i < names.length; i++) {
-        var desc = Object.getOwnPropertyDescriptor(obj, names[i]);
-        if (!desc) {
-          continue;
-        }
-        if ('value' in desc) {
-          stack.push(desc.value);
-        } else {
-          stack.push(desc.get);
-          stack.push(desc.set);
-        }
-      }
-      var symbols = Object.getOwnPropertySymbols ? Object.getOwnPropertySymbols(obj) : [];
-      for (var k = 0; k < symbols.length; k++) {
-        var sdesc = Object.getOwnPropertyDescriptor(obj, symbols[k]);
-        if (sdesc && 'value' in sdesc) {
-          stack.push(sdesc.value);
-        }
-      }
-      stack.push(getPrototypeOf(obj));
-      freeze(obj);
-    }
-    return root;
-  }
-
-  // Freezes everything `roots` reach through properties (names and symbols), accessors and
-  // prototypes, walking frozen objects too: an object frozen by a polyfill may still hold
-  // unfrozen ones. Objects are told apart by their heap address (all stay alive meanwhile).
-  function harden(roots) {
-    var visited = Object.create(null);
+  // Freezes what `roots` reach through properties (names and symbols), accessors and
+  // prototypes; `walked(obj)` is true for an object whose walk is done or under way.
+  function freezeReachable(roots, walked) {
     var stack = roots.slice();
     while (stack.length) {
       var obj = stack.pop();
-      if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) {
+      if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function') || walked(obj)) {
         continue;
       }
-      var id = StringCtor(heapInfo(obj).hptr);
-      if (visited[id]) {
-        continue;
-      }
-      visited[id] = true;
-      var keys = getOwnPropertyNames(obj);
-      var symbols = Object.getOwnPropertySymbols(obj);
-      for (var k = 0; k < symbols.length; k++) {
-        keys.push(symbols[k]);
-      }
+      var keys = getOwnPropertyNames(obj).concat(Object.getOwnPropertySymbols(obj));
       for (var i = 0; i < keys.length; i++) {
         var desc = Object.getOwnPropertyDescriptor(obj, keys[i]);
         if (!desc) {
@@ -304,6 +254,26 @@
       stack.push(getPrototypeOf(obj));
       freeze(obj);
     }
+  }
+
+  // For objects made after their prototypes were sealed (the sdk, compiled scripts): stops at
+  // frozen objects, as nothing but this file freezes objects then.
+  var isFrozen = Object.isFrozen;
+  function deepFreeze(root) {
+    freezeReachable([root], isFrozen);
+    return root;
+  }
+
+  // For the seal: walks frozen objects too, since an object frozen by a polyfill may still hold
+  // unfrozen ones. Objects are told apart by their heap address (all stay alive meanwhile).
+  function harden(roots) {
+    var visited = Object.create(null);
+    freezeReachable(roots, function (obj) {
+      var id = StringCtor(heapInfo(obj).hptr);
+      var seen = visited[id] === true;
+      visited[id] = true;
+      return seen;
+    });
   }
 
   // Frozen prototypes make `Foo.prototype.toString = fn` fail (the "override mistake").

@@ -144,6 +144,8 @@ class Stack:
             "JSSCRIPTS_POOL_SIZE": "2",
             # A run lost with its process is re-driven this long after its deadline.
             "JSSCRIPTS_REAPER_GRACE_SECONDS": "10",
+            # the public soak endpoint is called ten times a second: no default rate limit
+            "JSSCRIPTS_PUBLIC_RATE_LIMIT": "null",
             "PYTHONPATH": str(ROOT),
         }
         self.web: subprocess.Popen | None = None

@@ -29,7 +29,9 @@ ORDERS_READ = "orders.read"
 ORDERS_CREATE = "orders.create"
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    # every permission of the extension, endpoints.manage (public and token endpoints) included
     "admin": ALL_PERMISSIONS | {ORDERS_READ, ORDERS_CREATE},
+    # writes and runs scripts; endpoints it makes stay among signed-in users (session access)
     "developer": frozenset(
         {SCRIPTS_READ, SCRIPTS_CREATE, SCRIPTS_UPDATE, SCRIPTS_EXECUTE, ORDERS_READ, ORDERS_CREATE}
     ),

@@ -379,6 +379,10 @@ def import_command(file: IO[bytes], tenant: str, on_conflict: str) -> None:
                     runtime=state.runtime,
                     actor=CLI_ACTOR,
                     on_conflict=on_conflict,  # type: ignore[arg-type]
+                    # The CLI runs with the server's own rights (it reads the secret key and
+                    # the database URL), outside the host's RBAC: it may import public and
+                    # token endpoints, as it may do everything else.
+                    may_manage_endpoints=True,
                 )
             except ValidationError as exc:
                 _session().rollback()

@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "JSSCRIPTS_INCLUDE_HTMX": True,
     # Prefix under which HTTP-triggered scripts answer requests.
     "JSSCRIPTS_ENDPOINT_PREFIX": "/api/scripts",
+    # A separate origin for the endpoints (e.g. "https://hooks.example.com"): when set, script
+    # answers are served only on it and the UI shows endpoint URLs there; None: the host's own.
+    "JSSCRIPTS_ENDPOINT_ORIGIN": None,
     # Where /live and /ready answer (health checks); None leaves them unmounted.
     "JSSCRIPTS_HEALTH_URL_PREFIX": "/health",
     # Trigger kind switch: manual runs (Run button, Python API).
@@ -108,6 +111,12 @@ DEFAULTS: dict[str, Any] = {
     # HTTP endpoints: share of successful calls recorded in the history (failed calls always
     # are); below 1 saves a database write per call on busy endpoints.
     "JSSCRIPTS_HTTP_RECORD_SAMPLE": 1.0,
+    # HTTP endpoints: bytes of a call's body kept in its recorded input (the script always gets
+    # all of it); a longer body is recorded as its first bytes, marked as truncated.
+    "JSSCRIPTS_HTTP_RECORD_BODY_BYTES": 16 * KIB,
+    # HTTP endpoints: calls per minute of a public endpoint without a rate limit of its own
+    # (None: no default limit).
+    "JSSCRIPTS_PUBLIC_RATE_LIMIT": 60,
     # sdk.kv: largest JSON value stored under one key, in bytes.
     "JSSCRIPTS_KV_MAX_VALUE_BYTES": 64 * KIB,
     # sdk.kv: most keys one script may hold.
@@ -160,6 +169,18 @@ def _url_prefix(value: Any) -> str | None:
     return None
 
 
+# scheme://host[:port], nothing after it: an origin, as browsers compare them.
+ORIGIN_RE = re.compile(
+    r"https?://([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?"
+)
+
+
+def _origin(value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and ORIGIN_RE.fullmatch(value)):
+        return None
+    return "must be None or an origin like 'https://hooks.example.com' (no path, no final '/')"
+
+
 def _optional(check: Check) -> Check:
     return lambda value: None if value is None else check(value)
 
@@ -190,6 +211,7 @@ RULES: dict[str, Check] = {
     "JSSCRIPTS_BASE_TEMPLATE": _template,
     "JSSCRIPTS_INCLUDE_HTMX": _bool,
     "JSSCRIPTS_ENDPOINT_PREFIX": _url_prefix,
+    "JSSCRIPTS_ENDPOINT_ORIGIN": _origin,
     "JSSCRIPTS_HEALTH_URL_PREFIX": _optional(_url_prefix),
     "JSSCRIPTS_ENABLE_MANUAL": _bool,
     "JSSCRIPTS_ENABLE_CRON": _bool,
@@ -229,6 +251,8 @@ RULES: dict[str, Check] = {
     "JSSCRIPTS_HTTP_ALLOWED_HOSTS": _hosts,
     "JSSCRIPTS_HTTP_ALLOW_PRIVATE_HOSTS": _hosts,
     "JSSCRIPTS_HTTP_RECORD_SAMPLE": _fraction,
+    "JSSCRIPTS_HTTP_RECORD_BODY_BYTES": _int(0),
+    "JSSCRIPTS_PUBLIC_RATE_LIMIT": _optional(_int(1, 1_000_000)),
     "JSSCRIPTS_KV_MAX_VALUE_BYTES": _int(1),
     "JSSCRIPTS_KV_MAX_KEYS": _int(1),
 }

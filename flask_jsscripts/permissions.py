@@ -20,9 +20,20 @@ SCRIPTS_CREATE = "scripts.create"
 SCRIPTS_UPDATE = "scripts.update"
 SCRIPTS_DELETE = "scripts.delete"
 SCRIPTS_EXECUTE = "scripts.execute"
+# Who may call an endpoint from outside the tenant's signed-in users: making an endpoint public
+# or giving it token access (and back), a public endpoint's rate limit, and issuing, rotating
+# and revoking its token (services.endpoint_access holds the rule).
+ENDPOINTS_MANAGE = "endpoints.manage"
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(
-    {SCRIPTS_READ, SCRIPTS_CREATE, SCRIPTS_UPDATE, SCRIPTS_DELETE, SCRIPTS_EXECUTE}
+    {
+        SCRIPTS_READ,
+        SCRIPTS_CREATE,
+        SCRIPTS_UPDATE,
+        SCRIPTS_DELETE,
+        SCRIPTS_EXECUTE,
+        ENDPOINTS_MANAGE,
+    }
 )
 
 log = logging.getLogger(__name__)

@@ -10,19 +10,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_fixtures import CHROMIUM, ROOT, example_server, launch_chromium, login, new_page
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "test-results" / "screenshots"
-PASSWORD = "demo"
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CI"):
@@ -31,12 +26,6 @@ if not Path(CHROMIUM).exists():
 
 sync_api = pytest.importorskip("playwright.sync_api")
 pytest.importorskip("flask_login")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -48,39 +37,8 @@ def instance(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(instance):
     """The example admin on a free loopback port, with its own instance folder."""
-    env = {
-        **os.environ,
-        "EXAMPLE_INSTANCE_PATH": str(instance),
-        "FLASK_APP": "example_app.app:create_app",
-        "PYTHONUNBUFFERED": "1",
-    }
-    flask = [sys.executable, "-m", "flask"]
-    for step in (["db", "upgrade", "heads"], ["seed"]):
-        subprocess.run(flask + step, cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
-    log = open(instance / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        flask + ["run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/login", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError((instance / "server.log").read_text()) from None
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with example_server(instance) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -89,34 +47,13 @@ def browser():
         shutil.rmtree(SHOTS)
     SHOTS.mkdir(parents=True)
     with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        chromium = launch_chromium(p)
         yield chromium
         chromium.close()
 
 
-def _page(browser, width: int = 1280):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
-def _login(page, server: str, email: str) -> None:
-    page.goto(server + "/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form:has(input[name=password]) button[type=submit]")
-    page.wait_for_url(re.compile(r".*/admin/.*"))
+_page = new_page
+_login = login
 
 
 def _shoot(page, name: str) -> None:

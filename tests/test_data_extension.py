@@ -256,6 +256,7 @@ def test_permission_constants():
         "scripts.update",
         "scripts.delete",
         "scripts.execute",
+        "endpoints.manage",
     } == perms.ALL_PERMISSIONS
 
 

@@ -21,7 +21,7 @@ from example_app.seed import SAMPLE_SCRIPTS, USERS  # noqa: E402
 from flask_jsscripts import permissions, tenancy  # noqa: E402
 from flask_jsscripts.models import OutboxEvent, Script  # noqa: E402
 
-ALL_FIVE = sorted(permissions.ALL_PERMISSIONS)
+EVERY_PERMISSION = sorted(permissions.ALL_PERMISSIONS)
 
 
 def make_app(instance, **config):
@@ -208,7 +208,7 @@ def test_locale_falls_back_to_accept_language(app):
 @pytest.mark.parametrize(
     "email, granted",
     [
-        ("admin@acme.test", ALL_FIVE),
+        ("admin@acme.test", EVERY_PERMISSION),
         ("dev@acme.test", ["scripts.create", "scripts.execute", "scripts.read", "scripts.update"]),
         ("viewer@acme.test", ["scripts.read"]),
     ],
@@ -216,8 +216,8 @@ def test_locale_falls_back_to_accept_language(app):
 def test_roles_map_onto_the_extensions_permissions(app, email, granted):
     with app.app_context():
         someone = user(email)
-        assert [p for p in ALL_FIVE if permissions.has_permission(someone, p)] == granted
-        assert not any(permissions.has_permission(None, p) for p in ALL_FIVE)
+        assert [p for p in EVERY_PERMISSION if permissions.has_permission(someone, p)] == granted
+        assert not any(permissions.has_permission(None, p) for p in EVERY_PERMISSION)
 
 
 def test_tenant_loader_answers_the_signed_in_users_tenant(app):

@@ -28,12 +28,13 @@ from sqlalchemy import select
 from flask_jsscripts import tenancy
 from flask_jsscripts.extension import JSScripts
 from flask_jsscripts.models import Execution, HttpEndpoint
+from flask_jsscripts.permissions import ALL_PERMISSIONS
 from flask_jsscripts.runtime import Runtime
 from flask_jsscripts.services import endpoints, scripts, transfer
 from flask_jsscripts.services.validation import ScriptInput
 
 PREFIX = "/api/scripts"
-ALL = "scripts.create,scripts.delete,scripts.execute,scripts.read,scripts.update"
+ALL = ",".join(sorted(ALL_PERMISSIONS))
 REDIS_URL = os.environ.get("JSSCRIPTS_TEST_REDIS_ENDPOINTS", "redis://127.0.0.1:6379/12")
 
 
@@ -838,7 +839,9 @@ def test_the_form_sets_the_rate_limit_and_warns_about_public(env):
     endpoint = env.endpoint(script_id)
     assert endpoint.token_hash is None and endpoint.rate_limit_per_minute is None
     page = env.ui_get(f"/scripts/{script_id}").get_data(as_text=True)
-    assert "No limit" in page and "without a token" in page  # the public warning
+    assert "without a token" in page  # the public warning
+    # a public endpoint without a limit of its own gets the installation's default
+    assert "60 calls per minute (the default for public endpoints)" in page
 
 
 def test_the_public_warning_shows_only_while_public_is_chosen(env):

@@ -10,6 +10,7 @@ host's CSRFProtect).
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 from data_fixtures import *  # noqa: F403 - app_factory, database_url
 from dead_letter_fixtures import seed_dead_letters
-from endpoint_fixtures import seed_http_scripts
+from endpoint_fixtures import add_http_script, seed_http_scripts
 from flask import url_for
 from sqlalchemy import func, select
 from web_fixtures import ALL
@@ -27,6 +28,9 @@ from web_fixtures import make_web as make_plain_web
 from flask_jsscripts import tenancy
 from flask_jsscripts.models import DeadLetter, Execution, Script, ScriptVersion
 from flask_jsscripts.permissions import ALL_PERMISSIONS
+from flask_jsscripts.services import scripts, transfer
+from flask_jsscripts.services.errors import PermissionDenied
+from flask_jsscripts.services.validation import ScriptInput
 from flask_jsscripts.web.views import PUBLIC_ENDPOINTS, VIEW_PERMISSIONS
 
 
@@ -83,10 +87,10 @@ MATRIX: dict[tuple[str, str], Route] = {
     ("delete", "POST"): Route("POST", "scripts.delete", ("script_id",)),
     ("run", "POST"): Route("POST", "scripts.execute", ("script_id",), {"input": "{}"}),
     ("issue_token", "POST"): Route(
-        "POST", "scripts.update", ("script_id",), id_keys={"script_id": "http_script_id"}
+        "POST", "endpoints.manage", ("script_id",), id_keys={"script_id": "http_script_id"}
     ),
     ("revoke_token", "POST"): Route(
-        "POST", "scripts.update", ("script_id",), id_keys={"script_id": "http_script_id"}
+        "POST", "endpoints.manage", ("script_id",), id_keys={"script_id": "http_script_id"}
     ),
     ("executions", "GET"): Route("GET", "scripts.read", ("script_id",)),
     ("execution", "GET"): Route("GET", "scripts.read", ("script_id", "execution_id")),
@@ -322,3 +326,176 @@ def test_disabled_extension_registers_no_routes(app_factory, rt):
 
 def test_admin_matrix_uses_all_permissions():
     assert ",".join(sorted(ALL_PERMISSIONS)) == ALL
+
+
+# --- endpoints.manage: who may change who can call an endpoint ------------------------------
+
+EDITOR = "scripts.create,scripts.read,scripts.update"  # everything a form needs but the right
+MANAGER = EDITOR + ",endpoints.manage"
+READ_ONLY = "scripts.read"
+SOURCE = "function main() { return 1 }"
+
+# (what the script is before, what the form asks for, whether that needs endpoints.manage);
+# before/after: None (no endpoint: a manual script) or (access, own rate limit, path).
+ACCESS_CHANGES = [
+    (None, ("session", None, "/p"), False),
+    (None, ("public", None, "/p"), True),
+    (None, ("token", 5, "/p"), True),
+    (("session", None, "/p"), ("public", None, "/p"), True),
+    (("session", None, "/p"), ("token", None, "/p"), True),
+    (("token", None, "/p"), ("session", None, "/p"), True),
+    (("public", 10, "/p"), ("session", 10, "/p"), True),
+    (("public", 10, "/p"), ("token", 10, "/p"), True),
+    (("public", 10, "/p"), ("public", 20, "/p"), True),
+    (("public", 10, "/p"), ("public", None, "/p"), True),
+    (("public", None, "/p"), ("public", 5, "/p"), True),
+    (("public", 10, "/p"), None, True),
+    (("token", 3, "/p"), None, True),
+    (("public", 10, "/p"), ("public", 10, "/q/{id}"), False),
+    (("token", 3, "/p"), ("token", 9, "/q"), False),
+    (("session", None, "/p"), ("session", 50, "/q"), False),
+    (("session", 50, "/p"), None, False),
+]
+
+
+def _form(name: str, state) -> dict[str, Any]:
+    data = {"name": name, "status": "active", "source": SOURCE, "timezone": "UTC"}
+    if state is None:
+        return {**data, "type": "manual", "http_auth": "session"}
+    auth, rate, path = state
+    return {
+        **data,
+        "type": "http",
+        "http_path": path,
+        "http_methods": ["GET"],
+        "http_auth": auth,
+        "http_rate_limit": "" if rate is None else str(rate),
+    }
+
+
+def _endpoint_state(web, script_id: str):
+    with web.app.app_context(), tenancy.tenant_scope("acme"):
+        script = scripts.get_script(web.db.session, script_id)
+        if script.type != "http":
+            return None
+        endpoint = script.endpoints[0]
+        return (endpoint.auth_mode, endpoint.rate_limit_per_minute, endpoint.path)
+
+
+def _named(web, name: str) -> int:
+    with web.app.app_context(), tenancy.tenant_scope("acme"):
+        return web.db.session.scalar(
+            select(func.count()).select_from(Script).where(Script.name == name)
+        )
+
+
+def _make(web, name: str, state) -> str:
+    if state is None:
+        with web.app.app_context(), tenancy.tenant_scope("acme"):
+            return scripts.create_script(
+                web.db.session,
+                ScriptInput(name=name, source=SOURCE, status="active"),
+                config=web.app.config,
+                runtime=web.app.extensions["jsscripts"].runtime,
+            ).script.id
+    auth, rate, path = state
+    return add_http_script(
+        web.app,
+        web.db,
+        "acme",
+        name,
+        source=SOURCE,
+        path=path,
+        methods=("GET",),
+        auth=auth,
+        http_rate_limit=rate,
+    )
+
+
+def test_changing_who_may_call_an_endpoint_needs_endpoints_manage(web):
+    for i, (before, after, needs) in enumerate(ACCESS_CHANGES):
+        for perms in (EDITOR, MANAGER):
+            name = f"access-{i}-{'manager' if perms == MANAGER else 'editor'}"
+            form = _form(name, after and (after[0], after[1], after[2] + f"/{name}"))
+            if before is None:
+                response = web.client.post("/scripts/new", form, perms=perms)
+                script_id = None
+            else:
+                script_id = _make(web, name, (before[0], before[1], before[2] + f"/{name}"))
+                response = web.client.post(f"/scripts/{script_id}/edit", form, perms=perms)
+            case = (before, after, perms)
+            if needs and perms == EDITOR:
+                assert response.status_code == 403, case
+                page = response.get_data(as_text=True)
+                assert "Only users who manage endpoints" in page, case  # the form, kept
+                assert f'value="{name}"' in page, case
+                if script_id is None:
+                    assert _named(web, name) == 0, case
+                else:
+                    kept = (before[0], before[1], before[2] + f"/{name}")
+                    assert _endpoint_state(web, script_id) == kept, case
+                continue
+            assert response.status_code == 303, (case, response.get_data(as_text=True)[:2000])
+            script_id = response.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
+            wanted = after and (after[0], after[1], after[2] + f"/{name}")
+            assert _endpoint_state(web, script_id) == wanted, case
+
+
+def test_without_endpoints_manage_the_endpoint_settings_are_read_only(web):
+    public_id = _make(web, "open", ("public", 10, "/open"))
+    edit = web.client.get(f"/scripts/{public_id}/edit", perms=EDITOR).get_data(as_text=True)
+    radios = re.findall(r'<input[^>]*name="http_auth"[^>]*>', edit)
+    assert len(radios) == 4  # the three choices, shown disabled, and the value that goes back
+    assert all("disabled" in r for r in radios if 'type="radio"' in r), radios
+    assert '<input type="hidden" name="http_auth" value="public">' in edit
+    assert re.search(r'<input[^>]*name="http_rate_limit"[^>]*readonly[^>]*value="10"', edit)
+    assert "Only users who manage endpoints can change who may call it" in edit
+    # what that page posts (the disabled radios are not sent): a new path is saved, and the
+    # endpoint stays public with its limit
+    form = {**_form("open", ("public", 10, "/opened")), "http_rate_limit": "10"}
+    assert web.client.post(f"/scripts/{public_id}/edit", form, perms=EDITOR).status_code == 303
+    assert _endpoint_state(web, public_id) == ("public", 10, "/opened")
+    managed = web.client.get(f"/scripts/{public_id}/edit", perms=MANAGER).get_data(as_text=True)
+    assert "disabled" not in "".join(re.findall(r'<input[^>]*name="http_auth"[^>]*>', managed))
+    assert 'type="hidden" name="http_auth"' not in managed
+
+    # the view page: the token's state for everyone, its buttons for managers only
+    token_id = web.acme.http_script_id
+    for perms in (EDITOR, READ_ONLY):
+        page = web.client.get(f"/scripts/{token_id}", perms=perms).get_data(as_text=True)
+        assert "No token yet" in page and "Token" in page
+        assert "/endpoint/token" not in page and "Issue token" not in page
+    assert "Only users who manage endpoints can issue" in web.client.get(
+        f"/scripts/{token_id}", perms=EDITOR
+    ).get_data(as_text=True)
+    page = web.client.get(f"/scripts/{token_id}", perms=MANAGER).get_data(as_text=True)
+    assert "Issue token" in page
+
+
+def test_import_needs_endpoints_manage_for_public_and_token_endpoints(web):
+    state = web.app.extensions["jsscripts"]
+    with web.app.app_context(), tenancy.tenant_scope("acme"):
+        document = transfer.export_scripts(web.db.session, [web.acme.http_script_id])
+    (hook,) = document["scripts"]  # a token endpoint
+
+    def entry(name: str) -> dict[str, Any]:
+        return {**json.loads(json.dumps(hook)), "name": name, "http_path": f"/{name}"}
+
+    def import_(scripts_: list[dict[str, Any]], **kw: Any) -> transfer.ImportReport:
+        with web.app.app_context(), tenancy.tenant_scope("globex"):
+            return transfer.import_scripts(
+                web.db.session,
+                {**document, "scripts": scripts_},
+                config=web.app.config,
+                runtime=state.runtime,
+                **kw,
+            )
+
+    session_one = {**entry("first"), "http_auth": "session"}
+    before = _snapshot(web, "globex")
+    with pytest.raises(PermissionDenied):
+        import_([session_one, entry("second")], may_manage_endpoints=False)
+    assert _snapshot(web, "globex") == before  # all or nothing: not even the first one
+    assert import_([session_one], may_manage_endpoints=False).created == ["first"]
+    # the CLI and Python code run with the server's rights: they may (the default)
+    assert import_([entry("second")]).created == ["second"]

@@ -20,6 +20,9 @@ Why it is shaped this way (a script endpoint must stay cheap next to a plain Fla
   process. A slot in Redis carries its deadline, so a process that dies holding one frees it
   when the run's timeout has passed; while Redis is unreachable the process falls back to its
   own counters.
+* **Anonymous callers** cannot fill the disk: a public endpoint without a rate limit of its own
+  gets ``JSSCRIPTS_PUBLIC_RATE_LIMIT``, and a call's recorded input keeps at most
+  ``JSSCRIPTS_HTTP_RECORD_BODY_BYTES`` of its body (:func:`recorded_request`).
 * **Tokens** are 256-bit random strings, stored as SHA-256 hashes (a fast hash is enough for
   a secret that cannot be guessed), compared in constant time and shown once.
 """
@@ -616,6 +619,35 @@ def _keep(result: RunResult, sample: float) -> bool:
     return random.random() < sample
 
 
+def rate_limit_of(auth_mode: str, own_limit: int | None, config: Mapping[str, Any]) -> int | None:
+    """The calls per minute an endpoint answers: its own limit, else for a public endpoint
+    ``JSSCRIPTS_PUBLIC_RATE_LIMIT``; None: no limit."""
+    if own_limit:
+        return own_limit
+    return config["JSSCRIPTS_PUBLIC_RATE_LIMIT"] if auth_mode == "public" else None
+
+
+def recorded_request(request: dict[str, Any], limit: int) -> dict[str, Any]:
+    """What a call's execution records of ``request`` (``ctx.request``): all of it, but a body
+    longer than ``limit`` bytes (as UTF-8 text, or compact JSON for a parsed body) becomes its
+    first ``limit`` bytes as text, with ``body_truncated: true`` and ``body_bytes``, the size
+    of the whole. The script itself always gets the whole body."""
+    body = request.get("body")
+    if body is None or isinstance(body, bool | int | float):
+        return request
+    if isinstance(body, str):
+        text = body
+    else:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    if len(text) * 4 <= limit:  # no character takes more than 4 bytes in UTF-8
+        return request
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= limit:
+        return request
+    prefix = data[:limit].decode("utf-8", "ignore")  # a character cut in two is left out
+    return {**request, "body": prefix, "body_truncated": True, "body_bytes": len(data)}
+
+
 class Endpoints:
     """What one app's endpoint blueprint holds: its route cache and its counters."""
 
@@ -635,10 +667,11 @@ class Endpoints:
     def rate_limited(self, config: Mapping[str, Any], route: Route) -> int | None:
         """Seconds the caller should wait (Retry-After) when the endpoint's per-minute limit
         is used up, else None (and the call is counted)."""
-        if not route.rate_limit:
+        limit = rate_limit_of(route.auth_mode, route.rate_limit, config)
+        if not limit:
             return None
         key = f"{route.script.tenant_id}:{route.endpoint_id}"
-        wait = self.counters(config).hit(key, route.rate_limit, time.time())
+        wait = self.counters(config).hit(key, limit, time.time())
         return None if wait is None else max(1, math.ceil(wait))
 
     def call(
@@ -652,13 +685,14 @@ class Endpoints:
     ) -> Reply:
         """Run the route's script for ``request`` (``ctx.request``) and shape its answer."""
         sample = rc.config["JSSCRIPTS_HTTP_RECORD_SAMPLE"]
+        record = recorded_request(request, rc.config["JSSCRIPTS_HTTP_RECORD_BODY_BYTES"])
         try:
             if sample >= 1:
                 ran = executions.run_recorded(
-                    session, rc, route.script.id, "http", request, user=user
+                    session, rc, route.script.id, "http", request, user=user, recorded_input=record
                 )
             else:
-                ran = self._run_sampled(session, rc, route, request, user, sample)
+                ran = self._run_sampled(session, rc, route, request, record, user, sample)
         except RunRefused as exc:
             session.rollback()
             if exc.reason in ("script_concurrency", "tenant_concurrency"):
@@ -681,6 +715,7 @@ class Endpoints:
         rc: RunContext,
         route: Route,
         request: dict[str, Any],
+        record: dict[str, Any],
         user: Any,
         sample: float,
     ) -> Ran:
@@ -718,6 +753,7 @@ class Endpoints:
                 request,
                 user=user,
                 keep=lambda result: _keep(result, sample),
+                recorded_input=record,
             )
         finally:
             counters.release(slot)

@@ -64,6 +64,8 @@ DEADLINE_MARGIN = timedelta(seconds=5)  # transport and recording on top of the 
 DEFER_SECONDS = 1.0  # a claim refused by a concurrency cap is tried again this much later
 # Error code of a run that found no free sandbox worker (or a pool shutting down).
 POOL_BUSY = "POOL_BUSY"
+# A run whose row records its input as given (see _Plan.recorded_input).
+AS_GIVEN: Any = object()
 
 
 @dataclass
@@ -119,6 +121,7 @@ def _start(
     attempt: int = 1,
     delay: float = 0,
     running: bool = False,
+    recorded_input: Any = AS_GIVEN,
 ) -> _Plan:
     """Record a run (committed): ``pending``, or already ``running`` for one this process
     starts at once. Returns what the run needs (its row is not read back).
@@ -139,7 +142,7 @@ def _start(
     if running or trigger not in AUTOMATIC_TRIGGERS:
         _check_concurrency(script, script.for_script, script.for_tenant, config)
     limits = effective_limits(script.limits, config)
-    plan = _Plan.new(script, trigger, json.loads(encoded), attempt, event_id)
+    plan = _Plan.new(script, trigger, json.loads(encoded), attempt, event_id, recorded_input)
     row = plan.row(
         user,
         now,
@@ -215,6 +218,9 @@ class _Plan:
     attempt: int
     input: Any
     event_id: str | None = None
+    # What the row keeps as the input when it is not the input itself: an HTTP call's record
+    # cuts a long body short (services.endpoints.recorded_request), the run gets all of it.
+    recorded_input: Any = AS_GIVEN
 
     @classmethod
     def load(cls, session: Session, execution: Execution) -> _Plan | None:
@@ -229,6 +235,7 @@ class _Plan:
         input: Any,
         attempt: int = 1,
         event_id: str | None = None,
+        recorded_input: Any = AS_GIVEN,
     ) -> _Plan:
         """A run of the script's current version with a new execution id; ``script``: the
         row of columns that ``_lock_script`` reads, or a ``ScriptRef``."""
@@ -243,6 +250,7 @@ class _Plan:
             attempt,
             input,
             event_id,
+            recorded_input,
         )
 
     def row(self, user: Any, created_at: datetime, **columns: Any) -> dict[str, Any]:
@@ -252,7 +260,7 @@ class _Plan:
             "script_id": self.script_id,
             "version": self.version,
             "trigger": self.trigger,
-            "input": self.input,
+            "input": self.input if self.recorded_input is AS_GIVEN else self.recorded_input,
             "attempt": self.attempt,
             "event_id": self.event_id,
             "actor_id": (user_ref(user) or {}).get("id"),
@@ -906,11 +914,22 @@ def run_recorded(
     input: Any = None,
     *,
     user: Any = None,
+    recorded_input: Any = AS_GIVEN,
 ) -> Ran:
     """:func:`run_script` (row first, concurrency caps counted from the rows), answering with
     the runtime's result instead of the row, which would cost a reload. An ``http`` run's
-    input is the request: the script sees it as ``ctx.request`` and its body as ``ctx.input``."""
-    plan = _start(session, rc, script_id, trigger, input, user=user, running=True)
+    input is the request: the script sees it as ``ctx.request`` and its body as ``ctx.input``.
+    ``recorded_input``: what the row keeps instead of ``input``."""
+    plan = _start(
+        session,
+        rc,
+        script_id,
+        trigger,
+        input,
+        user=user,
+        running=True,
+        recorded_input=recorded_input,
+    )
     result = _run_plan(session, rc, plan, user, None)
     _record(session, plan.execution_id, result, plan)
     return Ran(plan.execution_id, result, True)
@@ -937,6 +956,7 @@ def run_detached(
     *,
     user: Any = None,
     keep: Callable[[RunResult], bool] = lambda result: True,
+    recorded_input: Any = AS_GIVEN,
 ) -> Ran:
     """Run without writing a row first; afterwards record the run (one INSERT) only if
     ``keep(result)``: sampled HTTP calls write nothing for most successful calls.
@@ -944,13 +964,14 @@ def run_detached(
     No ``running`` row counts this run towards the concurrency caps, so the caller must hold
     a slot of its own (``services.endpoints`` does), and a process that dies mid-run leaves
     no trace of it. Raises NotFound for a script of another tenant or one that is gone. As
-    with :func:`run_recorded`, an ``http`` run's input is the request (``ctx.request``)."""
+    with :func:`run_recorded`, an ``http`` run's input is the request (``ctx.request``), and
+    ``recorded_input`` what the row keeps instead of it."""
     config = rc.config
     _check_trigger(config, trigger)
     if script.tenant_id != tenancy.require_tenant() or not plausible_id(script.id):
         raise NotFound("script not found")
     _check_input(config, input)
-    plan = _Plan.new(script, trigger, input)
+    plan = _Plan.new(script, trigger, input, recorded_input=recorded_input)
     try:
         compiled = compiled_version(session, script.id, script.current_version, rc.runtime)
     except NotFound:

@@ -34,6 +34,7 @@ from ..models import (
     utcnow,
 )
 from ..runtime import CompiledScript, Runtime, ScriptSyntaxError
+from . import endpoint_access
 from .errors import NotFound, ValidationError
 from .validation import ScriptInput, Validated, path_shape, validate_script
 
@@ -132,9 +133,18 @@ def _check_unique(session: Session, data: ScriptInput, script_id: str | None) ->
         raise ValidationError(errors)
 
 
-def apply_fields(session: Session, script: Script, v: Validated) -> None:
-    """Copy the validated fields and the trigger rows of the script's type."""
+def apply_fields(
+    session: Session, script: Script, v: Validated, *, may_manage_endpoints: bool = True
+) -> None:
+    """Copy the validated fields and the trigger rows of the script's type. A change of who
+    may call the script's endpoint needs ``may_manage_endpoints`` (``endpoints.manage``, see
+    :mod:`~flask_jsscripts.services.endpoint_access`): else PermissionDenied, nothing changed."""
     data = v.data
+    endpoint_access.check(
+        endpoint_access.access_of_script(script),
+        endpoint_access.access_of_input(data),
+        may_manage=may_manage_endpoints,
+    )
     # Also the version of the trigger rows: the event dispatcher's subscription cache is
     # stamped with the tenant's latest updated_at (services.events.SubscriptionCache).
     script.updated_at = utcnow()
@@ -217,13 +227,15 @@ def create_script(
     config: Mapping[str, Any],
     runtime: Runtime | None,
     actor: str | None = None,
+    may_manage_endpoints: bool = True,
 ) -> SaveResult:
-    """Validate and store a new script with its version 1."""
+    """Validate and store a new script with its version 1. ``may_manage_endpoints``: whether
+    the caller may give the endpoint token or public access (``endpoints.manage``)."""
     v = validate_script(data, config=config, runtime=runtime)
     _check_unique(session, v.data, None)
     script = Script(tenant_id=tenancy.require_tenant(), created_by=actor, updated_by=actor)
+    apply_fields(session, script, v, may_manage_endpoints=may_manage_endpoints)
     session.add(script)
-    apply_fields(session, script, v)
     version = _new_version(script, v.data.source, v.compiled, actor, v.data.note or "created")
     _commit(session)
     return SaveResult(script, version, v.warnings)
@@ -237,12 +249,14 @@ def update_script(
     config: Mapping[str, Any],
     runtime: Runtime | None,
     actor: str | None = None,
+    may_manage_endpoints: bool = True,
 ) -> SaveResult:
-    """Change a script; a changed source writes a new immutable version."""
+    """Change a script; a changed source writes a new immutable version.
+    ``may_manage_endpoints``: as for :func:`create_script`."""
     script = get_script(session, script_id)
     v = validate_script(data, config=config, runtime=runtime)
     _check_unique(session, v.data, script.id)
-    apply_fields(session, script, v)
+    apply_fields(session, script, v, may_manage_endpoints=may_manage_endpoints)
     script.updated_by = actor
     script.updated_at = utcnow()
     version = None

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from .. import tenancy
 from ..models import HttpEndpoint, Script, ScriptVersion, utcnow
 from ..runtime import Runtime, ScriptSyntaxError
-from .errors import ValidationError
+from .errors import PermissionDenied, ValidationError
 from .scripts import apply_fields, get_script
 from .validation import ScriptInput, Validated, path_shape, validate_script
 
@@ -454,12 +454,12 @@ def _resolve_conflicts(
     return kept
 
 
-def _write(session: Session, plan: _Planned, actor: str | None) -> Script:
+def _write(session: Session, plan: _Planned, actor: str | None, may_manage: bool) -> Script:
     """The script row, its trigger rows and every version exactly as the document has them."""
     v = plan.validated
     script = Script(tenant_id=tenancy.require_tenant(), created_by=actor, updated_by=actor)
+    apply_fields(session, script, v, may_manage_endpoints=may_manage)
     session.add(script)
-    apply_fields(session, script, v)
     for item in plan.versions:
         version = ScriptVersion(
             tenant_id=script.tenant_id,
@@ -486,9 +486,12 @@ def import_scripts(
     runtime: Runtime | None,
     actor: str | None = None,
     on_conflict: OnConflict = "error",
+    may_manage_endpoints: bool = True,
 ) -> ImportReport:
     """Validate ``document`` as a whole, then create its scripts in the current tenant in one
-    transaction. Raises ``ValidationError`` (nothing written) on any problem.
+    transaction. Raises ``ValidationError`` (nothing written) on any problem, and
+    ``PermissionDenied`` (nothing written) for a token or public endpoint when the caller may
+    not give endpoints such access (``may_manage_endpoints``, ``endpoints.manage``).
 
     Every version is compiled, not only the current one: a rollback to an imported version
     must not be the first time anyone finds out that its source does not parse, and compiling
@@ -506,11 +509,15 @@ def import_scripts(
     _check_duplicates(plans, problems)
     problems.raise_if_any()
     report = ImportReport()
-    for plan in _resolve_conflicts(session, plans, on_conflict, report):
-        _write(session, plan, actor)
-        report.created.append(plan.validated.data.name)
-        report.versions += len(plan.versions)
-        report.warnings.extend(f"{plan.label}: {w}" for w in plan.validated.warnings)
+    try:
+        for plan in _resolve_conflicts(session, plans, on_conflict, report):
+            _write(session, plan, actor, may_manage_endpoints)
+            report.created.append(plan.validated.data.name)
+            report.versions += len(plan.versions)
+            report.warnings.extend(f"{plan.label}: {w}" for w in plan.validated.warnings)
+    except PermissionDenied:
+        session.rollback()
+        raise
     _commit(session)
     return report
 

@@ -14,6 +14,12 @@ body (413/400), CSRF for session endpoints, then the run.
 CSRF: token and public endpoints are called by other programs, which have no CSRF token; the
 host's ``CSRFProtect`` is told to leave this blueprint alone, and only session endpoints check
 the token themselves (unsafe methods), exactly as the admin UI does.
+
+A script's answer never runs as the host's origin: every answer under the prefix (the script's,
+an error, a refusal, ``OPTIONS``) leaves with ``Content-Security-Policy: sandbox`` and
+``X-Content-Type-Options: nosniff`` (:func:`seal`, the app's last ``after_request`` function, so
+that neither the script's headers nor the host's hooks can take them off), and with
+``JSSCRIPTS_ENDPOINT_ORIGIN`` answers come only from that origin (:mod:`.origin`).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from .. import permissions, tenancy
 from ..permissions import SCRIPTS_EXECUTE
 from ..services import endpoints as endpoint_service
 from ..services.endpoints import NOT_FOUND, Endpoints, Reply, Route, error_reply
+from . import origin
 from .views import csrf_problem
 
 log = logging.getLogger(__name__)
@@ -44,6 +51,8 @@ HIDDEN_HEADERS = frozenset(
     {"authorization", "cookie", "proxy-authorization", "x-csrftoken", "x-csrf-token"}
 )
 MAX_TOKEN_LENGTH = 256
+# A sandboxed page has an opaque origin and runs no script, whatever its content type.
+SANDBOX = "sandbox"
 
 
 class _BadBody(Exception):
@@ -65,7 +74,6 @@ def _send(reply: Reply) -> Response:
         has_cache_control = has_cache_control or name.lower() == "cache-control"
     if not has_cache_control:
         response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     if reply.execution_id:
         response.headers["X-Execution-Id"] = reply.execution_id
     return response
@@ -161,6 +169,9 @@ def _authorise(route: Route) -> tuple[Any, Response | None]:
 
 
 def _answer(service: Endpoints, subpath: str) -> Response:
+    elsewhere = origin.elsewhere()
+    if elsewhere is not None:
+        return _error(404, f"script endpoints answer on {elsewhere}")
     state = current_app.extensions["jsscripts"]
     tenant = state.load_tenant()
     if not tenant:
@@ -218,6 +229,34 @@ def _unexpected(exc: Exception) -> Response:
     return _error(500, "internal error")
 
 
+def _is_endpoint_request() -> bool:
+    if request.blueprint == BLUEPRINT:
+        return True
+    prefix = current_app.config["JSSCRIPTS_ENDPOINT_PREFIX"]
+    return request.path == prefix or request.path.startswith(prefix + "/")
+
+
+def seal(response: Response) -> Response:
+    """Every answer under the endpoint prefix: sandboxed, and never sniffed into another type.
+
+    The script's own ``Content-Security-Policy`` headers stay (a browser enforces every policy
+    it gets, so another one can only restrict more); ``sandbox`` is added beside them, and
+    ``X-Content-Type-Options`` replaced."""
+    if not _is_endpoint_request():
+        return response
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if SANDBOX not in response.headers.getlist("Content-Security-Policy"):
+        response.headers.add("Content-Security-Policy", SANDBOX)
+    return response
+
+
+def _seal_last(state: Any) -> None:
+    # Flask calls the app's after_request functions in reverse order of registration: the
+    # first in the list runs last, after any host hook (a CSP set for the whole site, say)
+    # that would otherwise replace the sandbox.
+    state.app.after_request_funcs.setdefault(None, []).insert(0, seal)
+
+
 def create_blueprint() -> Blueprint:
     """A new endpoint blueprint (one per app; ``init_app`` mounts it under
     ``JSSCRIPTS_ENDPOINT_PREFIX`` when HTTP endpoints are switched on)."""
@@ -248,4 +287,5 @@ def create_blueprint() -> Blueprint:
                 csrf.exempt(bp)
 
     bp.register_error_handler(Exception, _unexpected)
+    bp.record_once(_seal_last)
     return bp

@@ -64,6 +64,7 @@ from ..models import (
     ScriptVersion,
 )
 from ..permissions import (
+    ENDPOINTS_MANAGE,
     SCRIPTS_CREATE,
     SCRIPTS_DELETE,
     SCRIPTS_EXECUTE,
@@ -75,9 +76,15 @@ from ..services import endpoints as endpoint_service
 from ..services import executions as execution_service
 from ..services import filters as filter_service
 from ..services import scripts as script_service
-from ..services.errors import NotFound, RunRefused, ServiceError, ValidationError
+from ..services.errors import (
+    NotFound,
+    PermissionDenied,
+    RunRefused,
+    ServiceError,
+    ValidationError,
+)
 from ..services.validation import next_cron_runs, validate_script
-from . import assets
+from . import assets, origin
 from .forms import AUTH_CHOICES, STATUS_CHOICES, TYPE_CHOICES, ScriptForm, type_choices
 
 log = logging.getLogger(__name__)
@@ -304,6 +311,7 @@ def _save(form: ScriptForm, script: Script | None) -> Any:
     state = _state()
     general: list[str] = []
     syntax: dict[str, Any] = {}
+    status = 422
     if form.validate():
         try:
             if script is None:
@@ -313,6 +321,7 @@ def _save(form: ScriptForm, script: Script | None) -> Any:
                     config=state.config,
                     runtime=state.runtime,
                     actor=_actor(),
+                    may_manage_endpoints=can(ENDPOINTS_MANAGE),
                 )
             else:
                 saved = script_service.update_script(
@@ -322,11 +331,16 @@ def _save(form: ScriptForm, script: Script | None) -> Any:
                     config=state.config,
                     runtime=state.runtime,
                     actor=_actor(),
+                    may_manage_endpoints=can(ENDPOINTS_MANAGE),
                 )
         except ValidationError as exc:
             _session().rollback()
             general = form.apply_service_errors(exc.errors)
             syntax = _syntax_error(exc)
+        except PermissionDenied:
+            _session().rollback()
+            status = 403
+            general = [_manage_refused()]
         else:
             if saved.version is not None:
                 flash(_("Version %(num)s created", num=saved.version.number), "success")
@@ -342,7 +356,14 @@ def _save(form: ScriptForm, script: Script | None) -> Any:
         except ValidationError as exc:
             general = form.apply_service_errors(exc.errors)
             syntax = _syntax_error(exc)
-    return _render_form(form, script, general, syntax, status=422)
+    return _render_form(form, script, general, syntax, status=status)
+
+
+def _manage_refused() -> str:
+    return _(
+        "Only users who manage endpoints may make an endpoint public or token-protected, "
+        "change it back, or change a public endpoint's rate limit."
+    )
 
 
 def _syntax_error(exc: ValidationError) -> dict[str, Any]:
@@ -577,10 +598,11 @@ def delete(script_id: str) -> Any:
 # --- HTTP endpoint tokens ------------------------------------------------------------------
 
 
-def endpoint_url(path: str) -> str:
-    """The full URL of an endpoint path, as callers of this host reach it."""
-    prefix = current_app.config["JSSCRIPTS_ENDPOINT_PREFIX"]
-    return request.host_url.rstrip("/") + request.script_root + prefix + path
+def endpoint_rate_limit(endpoint: Any) -> int | None:
+    """The calls per minute the endpoint answers (its own limit or the public default)."""
+    return endpoint_service.rate_limit_of(
+        endpoint.auth_mode, endpoint.rate_limit_per_minute, current_app.config
+    )
 
 
 def _endpoint_answer(script: Script, token: str | None, notice: str | None) -> Any:
@@ -597,14 +619,14 @@ def _endpoint_answer(script: Script, token: str | None, notice: str | None) -> A
     return response
 
 
-@jsview(SCRIPTS_UPDATE)
+@jsview(ENDPOINTS_MANAGE)
 def issue_token(script_id: str) -> Any:
     script = _get_script(script_id)
     token = endpoint_service.issue_token(_session(), script.id)
     return _endpoint_answer(script, token, None)
 
 
-@jsview(SCRIPTS_UPDATE)
+@jsview(ENDPOINTS_MANAGE)
 def revoke_token(script_id: str) -> Any:
     script = _get_script(script_id)
     endpoint_service.revoke_token(_session(), script.id)
@@ -1056,6 +1078,12 @@ def csrf_problem() -> str | None:
     return None
 
 
+def _not_on_the_endpoint_origin() -> None:
+    """No admin page on the endpoint origin, where scripts' answers live."""
+    if origin.on_endpoint_origin():
+        abort(404)
+
+
 def _check_csrf() -> None:
     """POSTs need a valid CSRF token even when the host has no ``CSRFProtect``."""
     if request.method not in STATE_CHANGING:
@@ -1126,7 +1154,8 @@ def _context() -> dict[str, Any]:
         "trigger_labels": _trigger_labels(),
         "end_reason_labels": _end_reason_labels(),
         "auth_labels": dict(AUTH_CHOICES),
-        "endpoint_url": endpoint_url,
+        "endpoint_url": origin.endpoint_url,
+        "endpoint_rate_limit": endpoint_rate_limit,
     }
 
 
@@ -1136,6 +1165,7 @@ _PERMISSION_NAMES = SimpleNamespace(
     update=SCRIPTS_UPDATE,
     delete=SCRIPTS_DELETE,
     execute=SCRIPTS_EXECUTE,
+    manage=ENDPOINTS_MANAGE,
 )
 
 
@@ -1233,6 +1263,7 @@ def create_blueprint() -> Blueprint:
     )
     for rule, endpoint, fn, methods in ROUTES:
         bp.add_url_rule(rule, endpoint, fn, methods=list(methods))
+    bp.before_request(_not_on_the_endpoint_origin)
     bp.before_request(_check_csrf)
     bp.context_processor(_context)
     bp.register_error_handler(HTTPException, _handle_http_error)

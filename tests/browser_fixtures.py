@@ -1,0 +1,102 @@
+"""The example admin served by a real ``flask run`` process, and Debian's Chromium driven by
+Playwright, for the browser tests (``tests/test_browser*.py``).
+
+Each server gets its own instance folder (its SQLite database), migrated and seeded like
+``./dev example``; ``env`` adds settings (the example app reads ``JSSCRIPTS_*`` keys from the
+environment).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "demo"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def example_server(
+    instance: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[str]:
+    """The example admin on ``port`` (a free one by default) of 127.0.0.1; yields its base
+    URL. The server's output goes to ``instance/server.log``."""
+    environ = {
+        **os.environ,
+        "EXAMPLE_INSTANCE_PATH": str(instance),
+        "FLASK_APP": "example_app.app:create_app",
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    flask = [sys.executable, "-m", "flask"]
+    for step in (["db", "upgrade", "heads"], ["seed"]):
+        subprocess.run(flask + step, cwd=ROOT, env=environ, check=True, capture_output=True)
+    port = port or free_port()
+    log = open(instance / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        flask + ["run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
+        cwd=ROOT,
+        env=environ,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(base + "/login", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    proc.kill()
+                    raise RuntimeError((instance / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def new_page(browser: Any, width: int = 1280) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+def login(page: Any, server: str, email: str) -> None:
+    page.goto(server + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form:has(input[name=password]) button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/.*"))

@@ -177,7 +177,10 @@ class WorkerPool:
                 self._held[tenant] = held + 1
                 return worker
             waiter = _Waiter(tenant, next(self._arrivals))
-            self._queues.setdefault(tenant, deque()).append(waiter)
+            queue = self._queues.get(tenant)
+            if queue is None:
+                queue = self._queues[tenant] = deque()
+            queue.append(waiter)
             self._waiting += 1
         if not waiter.event.wait(timeout):
             with self._lock:

@@ -1,6 +1,7 @@
 """Events per second, publish -> recorded completed execution, through one real consumer.
 
     .venv/bin/python benchmarks/events_bench.py [--events 10000] [--workers 4] [--backend all]
+        [--tenant-reserve N]
 
 For each backend (SQLite + SqliteHuey; PostgreSQL + Redis), on a fresh database and queue:
 one active event script (``return ctx.input.i``) subscribed to ``bench.tick``; one
@@ -75,12 +76,23 @@ def publish(app, start: int, count: int) -> None:
         state.db.session.commit()
 
 
-def throughput(backend: str, db_url: str, huey_url: str, n: int, workers: int, tmp: Path):
+def throughput(
+    backend: str,
+    db_url: str,
+    huey_url: str,
+    n: int,
+    workers: int,
+    tmp: Path,
+    reserve: int | None = None,
+):
+    config = {"JSSCRIPTS_POOL_SIZE": workers}
+    if reserve is not None:
+        config["JSSCRIPTS_POOL_TENANT_RESERVE"] = reserve
     env = {
         "JSSCRIPTS_TEST_DB": db_url,
         "JSSCRIPTS_TEST_HUEY": huey_url,
         "JSSCRIPTS_TEST_INSTANCE": str(tmp / "instance"),
-        "JSSCRIPTS_TEST_CONFIG": json.dumps({"JSSCRIPTS_POOL_SIZE": workers}),
+        "JSSCRIPTS_TEST_CONFIG": json.dumps(config),
         "FLASK_APP": "consumer_app:create_app",
         "PYTHONPATH": str(ROOT / "tests"),
     }
@@ -162,6 +174,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
+    parser.add_argument(
+        "--tenant-reserve",
+        type=int,
+        default=None,
+        help="JSSCRIPTS_POOL_TENANT_RESERVE of the consumer (default: the extension's)",
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
     for backend in backends:
@@ -176,6 +194,7 @@ def main() -> None:
                     args.events,
                     args.workers,
                     tmp,
+                    args.tenant_reserve,
                 )
                 print(
                     f"{backend}+SqliteHuey: {rate:,.0f} events/s end to end "
@@ -186,7 +205,9 @@ def main() -> None:
             else:
                 redis.Redis.from_url(REDIS).flushdb()
                 with scratch_pg_database(PG, "jsscripts_bench") as db_url:
-                    rate, pub = throughput(backend, db_url, REDIS, args.events, args.workers, tmp)
+                    rate, pub = throughput(
+                        backend, db_url, REDIS, args.events, args.workers, tmp, args.tenant_reserve
+                    )
                 print(
                     f"{backend}+Redis: {rate:,.0f} events/s end to end "
                     f"({args.events} events; publishing alone {pub:,.0f}/s)"

@@ -74,6 +74,13 @@ DEFAULTS: dict[str, Any] = {
     "JSSCRIPTS_MAX_EVENT_BYTES": 256 * KIB,
     # Number of pre-started sandbox worker processes.
     "JSSCRIPTS_POOL_SIZE": 4,
+    # Workers of each pool (runs, compiles) kept from a tenant that holds all the others, so
+    # that another tenant's run starts at once; a tenant may always hold one. 0: one tenant
+    # may take a whole pool (a host with a single tenant).
+    "JSSCRIPTS_POOL_TENANT_RESERVE": 1,
+    # Worker processes that compile sources (syntax check, Babel), apart from the run pool;
+    # started on a process's first compile.
+    "JSSCRIPTS_COMPILE_POOL_SIZE": 2,
     # A worker is retired after this many runs.
     "JSSCRIPTS_WORKER_MAX_RUNS": MAX_RUNS_PER_WORKER,
     # Seconds in-flight runs get to finish on shutdown.
@@ -234,6 +241,8 @@ RULES: dict[str, Check] = {
     "JSSCRIPTS_MAX_INPUT_BYTES": _int(1),
     "JSSCRIPTS_MAX_EVENT_BYTES": _int(1),
     "JSSCRIPTS_POOL_SIZE": _int(1),
+    "JSSCRIPTS_POOL_TENANT_RESERVE": _int(0),
+    "JSSCRIPTS_COMPILE_POOL_SIZE": _int(1),
     "JSSCRIPTS_WORKER_MAX_RUNS": _int(1),
     "JSSCRIPTS_SHUTDOWN_GRACE_SECONDS": _number(0),
     "JSSCRIPTS_RETENTION_DAYS": _int(1),

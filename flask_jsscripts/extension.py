@@ -87,6 +87,8 @@ class JSScriptsState:
                 self._runtime = Runtime(
                     workers=cfg["JSSCRIPTS_POOL_SIZE"],
                     max_runs_per_worker=cfg["JSSCRIPTS_WORKER_MAX_RUNS"],
+                    tenant_reserve=cfg["JSSCRIPTS_POOL_TENANT_RESERVE"],
+                    compile_workers=cfg["JSSCRIPTS_COMPILE_POOL_SIZE"],
                 )
                 self._runtime_pid = os.getpid()
                 metrics.track_pool(self._runtime)

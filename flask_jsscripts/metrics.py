@@ -86,7 +86,17 @@ POOL_WAITING = Gauge(
     "Runs waiting for a free sandbox worker.",
     multiprocess_mode="livesum",
 )
-_POOL_GAUGES = {"workers": POOL_WORKERS, "busy": POOL_BUSY, "waiting": POOL_WAITING}
+POOL_WAITING_OVER_SHARE = Gauge(
+    "jsscripts_pool_waiting_over_share",
+    "Runs waiting because their tenant already holds its share of the sandbox workers.",
+    multiprocess_mode="livesum",
+)
+_POOL_GAUGES = {
+    "workers": POOL_WORKERS,
+    "busy": POOL_BUSY,
+    "waiting": POOL_WAITING,
+    "waiting_over_share": POOL_WAITING_OVER_SHARE,
+}
 
 # What the scrape-time gauges read: the last registered pool and queue of this process.
 _sources: dict[str, Any] = {"pool": None, "queue": None}

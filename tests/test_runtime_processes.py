@@ -139,47 +139,41 @@ def test_parallel_runs_on_two_workers(rt):
 
 
 def test_waiters_are_served_first_come_first_served():
+    """Runs of one tenant get workers in the order they asked. Each run holds its worker until
+    the test lets it go, so exactly one waiter is served per step (no timing involved)."""
     with Runtime(workers=2, spare=0) as rt:
         order: list[int] = []
-        lock = threading.Lock()
+        gates = {i: threading.Event() for i in (*range(6), 100, 101)}
 
         def broker(name, args):
-            with lock:
-                order.append(args[0])
-            return None
+            order.append(args[0])
+            gates[args[0]].wait(20)
 
-        hold = (
-            "function main(ctx) { sdk.mark(ctx.input.id); var end = Date.now() +"
-            " ctx.input.ms; while (Date.now() < end) {} return ctx.input.id; }"
-        )
-        results: dict[int, object] = {}
-
-        def go(i, ms):
-            r = rt.run(
-                hold,
-                input={"id": i, "ms": ms},
+        def go(i):
+            rt.run(
+                "function main(ctx) { sdk.mark(ctx.input); }",
+                input=i,
                 broker=broker,
                 capabilities=["mark"],
                 limits=Limits(timeout=30),
             )
-            results[i] = r.value
 
-        # two long runs take both workers; they end 75 ms apart
-        longs = [threading.Thread(target=go, args=(100 + k, 300 + 75 * k)) for k in range(2)]
-        for k, t in enumerate(longs):
+        threads = []
+        for i, waiting in [(100, 0), (101, 0), *((i, i + 1) for i in range(6))]:
+            t = threading.Thread(target=go, args=(i,))
             t.start()
-            assert wait_until(lambda k=k: rt.stats()["busy"] == k + 1)
-        # six short runs queue up in a known order; each holds its worker for 150 ms
-        shorts = []
-        for i in range(6):
-            t = threading.Thread(target=go, args=(i, 150))
-            t.start()
-            shorts.append(t)
-            assert wait_until(lambda i=i: rt.stats()["waiting"] == i + 1)
-        for t in longs + shorts:
+            threads.append(t)
+            if i >= 100:  # two runs take both workers
+                assert wait_until(lambda i=i: i in order)
+            else:  # six more queue up in a known order
+                assert wait_until(lambda waiting=waiting: rt.stats()["waiting"] == waiting)
+        for step, held in enumerate((100, 101, *range(6))):
+            gates[held].set()  # one worker comes free: the oldest waiter gets it
+            if step < 6:
+                assert wait_until(lambda step=step: len(order) == 3 + step)
+        for t in threads:
             t.join()
-        assert sorted(results) == [0, 1, 2, 3, 4, 5, 100, 101]
-        assert [x for x in order if x < 100] == [0, 1, 2, 3, 4, 5]
+        assert order == [100, 101, 0, 1, 2, 3, 4, 5]
 
 
 def test_close_reaps_every_worker():

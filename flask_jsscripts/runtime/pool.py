@@ -1,7 +1,12 @@
-"""Pre-started sandbox worker processes, handed out one run at a time.
+"""Pre-started sandbox worker processes, handed out one run at a time, fairly between tenants.
 
-Waiting callers are served strictly first come, first served: a released worker goes straight
-to the oldest waiter. A worker that was killed or retired is replaced in the background from a
+Every hand-out names a tenant (the run's isolation key). One tenant may hold at most
+``size - tenant_reserve`` workers at once (at least one): runs are not preemptible, so only
+capacity held back from a tenant that already holds its share lets another tenant's run start
+at once while that tenant keeps the rest busy with long runs. Waiters queue per tenant; a
+worker that comes free goes to the waiting tenant holding the fewest workers (the longest
+waiting one among equals), so tenants take turns and one tenant's waiters are served first
+come, first served. A worker that was killed or retired is replaced in the background from a
 warm spare, so the caller that hit a timeout returns at once.
 """
 
@@ -16,6 +21,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import count
 
 from .errors import RuntimeClosedError
 from .limits import MAX_RUNS_PER_WORKER
@@ -89,8 +95,10 @@ class WorkerProcess:
                 pipe.close()
 
 
-@dataclass
+@dataclass(eq=False)
 class _Waiter:
+    tenant: str
+    arrival: int  # breaks ties between tenants: the longest waiting one goes first
     event: threading.Event = field(default_factory=threading.Event)
     worker: WorkerProcess | None = None
 
@@ -103,11 +111,16 @@ class WorkerPool:
         cache_size: int = 64,
         max_runs: int = MAX_RUNS_PER_WORKER,
         python: str | None = None,
+        tenant_reserve: int = 0,
     ):
         if size < 1:
             raise ValueError("a pool needs at least one worker")
+        if tenant_reserve < 0:
+            raise ValueError("tenant_reserve cannot be negative")
         self.size = size
         self.spare = max(0, spare)
+        # the most workers one tenant holds at once; a pool of one cannot keep any back
+        self.tenant_share = max(1, size - tenant_reserve)
         self.args = [
             python or sys.executable,
             "-I",
@@ -121,8 +134,11 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._idle: deque[WorkerProcess] = deque()
         self._spares: deque[WorkerProcess] = deque()
-        self._waiters: deque[_Waiter] = deque()
-        self._busy: set[WorkerProcess] = set()
+        self._queues: dict[str, deque[_Waiter]] = {}  # per tenant, only while non-empty
+        self._waiting = 0
+        self._arrivals = count()
+        self._busy: dict[WorkerProcess, str] = {}  # worker -> the tenant holding it
+        self._held: dict[str, int] = {}  # tenant -> workers it holds, only while > 0
         self._starting = 0
         self._closed = False
         self._wakeup = threading.Condition(self._lock)
@@ -146,32 +162,53 @@ class WorkerPool:
         self._keeper.start()
 
     # -- hand-out --
-    def acquire(self, timeout: float | None = None) -> WorkerProcess:
+    def acquire(self, timeout: float | None = None, tenant: str = "") -> WorkerProcess:
+        """A worker for one run of ``tenant``; raises RuntimeBusyError when none is handed
+        over within ``timeout`` seconds."""
         with self._lock:
             if self._closed:
                 raise RuntimeClosedError("the runtime is closed")
-            if self._idle and not self._waiters:
+            held = self._held.get(tenant, 0)
+            # A worker is idle only while every waiting tenant holds its share, so a tenant
+            # below its share takes it without overtaking anyone.
+            if self._idle and held < self.tenant_share:
                 worker = self._idle.pop()  # most recently used: its caches are warmest
-                self._busy.add(worker)
+                self._busy[worker] = tenant
+                self._held[tenant] = held + 1
                 return worker
-            waiter = _Waiter()
-            self._waiters.append(waiter)
+            waiter = _Waiter(tenant, next(self._arrivals))
+            queue = self._queues.get(tenant)
+            if queue is None:
+                queue = self._queues[tenant] = deque()
+            queue.append(waiter)
+            self._waiting += 1
         if not waiter.event.wait(timeout):
             with self._lock:
-                if waiter.worker is None:
-                    self._waiters.remove(waiter)
-                    raise RuntimeBusyError("no sandbox worker became free in time")
+                if waiter.worker is None and not self._closed:
+                    self._leave_queue(waiter)
+                    held = self._held.get(tenant, 0)
+                    if held >= self.tenant_share:
+                        raise RuntimeBusyError(
+                            f"no sandbox worker within {timeout:g} s: this tenant's runs hold"
+                            f" {held} of the {self.size} workers, its share"
+                        )
+                    raise RuntimeBusyError(
+                        f"no sandbox worker became free within {timeout:g} s: all {self.size}"
+                        " are busy"
+                    )
         if waiter.worker is None:
             raise RuntimeClosedError("the runtime is closed")
         return waiter.worker
 
     def release(self, worker: WorkerProcess) -> None:
         with self._lock:
-            self._busy.discard(worker)
+            self._let_go(worker)
             if self._closed:
                 self._drained.notify_all()
             else:
-                self._give(worker)
+                self._idle.append(worker)
+                if self._waiting:
+                    self._dispatch()
                 return
         worker.stop()
 
@@ -179,24 +216,59 @@ class WorkerPool:
         """The worker was killed, crashed or retired: reap it and bring in a replacement."""
         worker.kill()
         with self._lock:
-            self._busy.discard(worker)
+            self._let_go(worker)
             self.replacements += 1
             if self._closed:
                 self._drained.notify_all()
                 return
             if self._spares:
-                self._give(self._spares.popleft())
+                self._idle.append(self._spares.popleft())
+            if self._waiting:  # its tenant may be below its share again: an idle worker fits
+                self._dispatch()
             self._wakeup.notify()
 
-    def _give(self, worker: WorkerProcess) -> None:
+    def _let_go(self, worker: WorkerProcess) -> None:
         # caller holds the lock
-        while self._waiters:
-            waiter = self._waiters.popleft()
+        tenant = self._busy.pop(worker, None)
+        if tenant is not None:
+            held = self._held[tenant] - 1
+            if held:
+                self._held[tenant] = held
+            else:
+                del self._held[tenant]
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiters, the tenant holding the fewest first (caller holds the
+        lock). A scan over the waiting tenants: as many as the threads waiting, at most."""
+        while self._idle and self._waiting:
+            best: deque[_Waiter] | None = None
+            best_rank = (0, 0)
+            for tenant, queue in self._queues.items():
+                held = self._held.get(tenant, 0)
+                if held < self.tenant_share:
+                    rank = (held, queue[0].arrival)
+                    if best is None or rank < best_rank:
+                        best, best_rank = queue, rank
+            if best is None:
+                return  # every waiting tenant holds its share: the idle workers are held back
+            waiter = best[0]
+            self._leave_queue(waiter)
+            worker = self._idle.pop()
+            self._busy[worker] = waiter.tenant
+            self._held[waiter.tenant] = best_rank[0] + 1
             waiter.worker = worker
-            self._busy.add(worker)
             waiter.event.set()
-            return
-        self._idle.append(worker)
+
+    def _leave_queue(self, waiter: _Waiter) -> None:
+        # caller holds the lock
+        queue = self._queues[waiter.tenant]
+        if queue[0] is waiter:
+            queue.popleft()
+        else:
+            queue.remove(waiter)
+        if not queue:
+            del self._queues[waiter.tenant]
+        self._waiting -= 1
 
     # -- keeping the pool full --
     def _missing(self) -> int:
@@ -222,7 +294,9 @@ class WorkerPool:
             self._starting -= 1
             if worker is not None and not self._closed:
                 if len(self._idle) + len(self._busy) < self.size:
-                    self._give(worker)
+                    self._idle.append(worker)
+                    if self._waiting:
+                        self._dispatch()
                 else:
                     self._spares.append(worker)
                 return
@@ -239,7 +313,13 @@ class WorkerPool:
                 "busy": len(self._busy),
                 "idle": len(self._idle),
                 "spare": len(self._spares),
-                "waiting": len(self._waiters),
+                "waiting": self._waiting,
+                # runs waiting because their tenant already holds its share
+                "waiting_over_share": sum(
+                    len(queue)
+                    for tenant, queue in self._queues.items()
+                    if self._held.get(tenant, 0) >= self.tenant_share
+                ),
                 "replacements": self.replacements,
             }
 
@@ -250,14 +330,19 @@ class WorkerPool:
     def close(self, grace: float = 0.0) -> None:
         """Stop handing out workers, let busy ones finish for up to ``grace`` seconds, then
         stop every worker and reap it."""
+        self.close_by(time.monotonic() + grace)
+
+    def close_by(self, deadline: float) -> None:
+        """:meth:`close`, with busy workers given until ``deadline`` (``time.monotonic``)."""
         with self._lock:
             self._closed = True
             self._wakeup.notify_all()
-            for waiter in self._waiters:
-                waiter.event.set()
-            self._waiters.clear()
-            deadline = time.monotonic() + grace
-            while self._busy and grace > 0:
+            for queue in self._queues.values():
+                for waiter in queue:
+                    waiter.event.set()
+            self._queues.clear()
+            self._waiting = 0
+            while self._busy:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break

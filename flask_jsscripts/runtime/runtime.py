@@ -1,9 +1,13 @@
-"""The public runtime: compile and run JavaScript in the worker pool.
+"""The public runtime: compile and run JavaScript in the worker pools.
 
 The caller's process never runs JavaScript. ``Runtime.run`` takes a worker, sends the run, and
 then only waits on the worker's pipe (``poll`` releases the GIL), serving the run's ``sdk.*``
 calls through ``broker`` in the calling thread, until the result arrives or the deadline passes;
 then the worker's process group is killed and a warm spare takes its place.
+
+Compiling (the syntax check, and Babel for modern syntax) happens in a pool of its own, started
+on the first compile: a compile may take up to ``compile_timeout`` and must not hold a worker
+that runs are waiting for. Both pools share workers out fairly between tenants (``pool.py``).
 """
 
 from __future__ import annotations
@@ -234,7 +238,15 @@ class Runtime:
         acquire_timeout: float = 30.0,
         compile_timeout: float = 30.0,
         python: str | None = None,
+        tenant_reserve: int = 0,
+        compile_workers: int = 1,
     ):
+        """``workers`` processes run scripts (plus ``spare`` warm ones); ``compile_workers``
+        more compile sources, started on the first compile. In each pool one isolation key
+        (tenant) holds at most all but ``tenant_reserve`` of the workers at once (at least
+        one): 0 lets one tenant take a whole pool."""
+        if compile_workers < 1:
+            raise ValueError("compiling needs at least one worker")
         self.default_limits = (limits or Limits()).validate()
         self.acquire_timeout = acquire_timeout
         self.compile_timeout = compile_timeout
@@ -242,13 +254,29 @@ class Runtime:
         self._compile_cache_size = compile_cache_size
         self._compiled_lock = threading.Lock()
         self.pool = WorkerPool(
-            workers, spare=spare, cache_size=cache_size, max_runs=max_runs_per_worker, python=python
+            workers,
+            spare=spare,
+            cache_size=cache_size,
+            max_runs=max_runs_per_worker,
+            python=python,
+            tenant_reserve=tenant_reserve,
         )
+        self._compile_pool_args = {
+            "size": compile_workers,
+            "spare": 0,  # a compile that timed out waits for a fresh worker: compiles are rare
+            "cache_size": 1,  # compile workers never run scripts
+            "python": python,
+            "tenant_reserve": tenant_reserve,
+        }
+        self._compile_pool: WorkerPool | None = None
+        self._compile_pool_lock = threading.Lock()
         self._closed = False
         self._owner_pid = os.getpid()
         # Interpreter exit must not leave worker processes behind (weakref.finalize runs at
-        # exit too); a forked child must not stop its parent's workers.
-        self._finalizer = weakref.finalize(self, _close_pool, self.pool, self._owner_pid)
+        # exit too); a forked child must not stop its parent's workers. The list gains the
+        # compile pool when it starts.
+        self._pools: list[WorkerPool] = [self.pool]
+        self._finalizer = weakref.finalize(self, _close_pools, self._pools, self._owner_pid)
 
     def __enter__(self) -> Runtime:
         return self
@@ -259,34 +287,57 @@ class Runtime:
     def close(self, grace: float = 0.0) -> None:
         """Stop accepting runs, let in-flight runs finish for up to ``grace`` seconds, then stop
         and reap every worker."""
-        self._closed = True
+        with self._compile_pool_lock:  # no compile pool starts after this
+            self._closed = True
         self._finalizer.detach()
-        _close_pool(self.pool, self._owner_pid, grace)
+        _close_pools(self._pools, self._owner_pid, grace)
 
     def stats(self) -> dict[str, int]:
+        """The run pool's figures (the compile pool's: ``compile_pool.stats()``)."""
         return self.pool.stats()
 
+    @property
+    def compile_pool(self) -> WorkerPool:
+        """The compile workers, started on first use."""
+        if self._closed:
+            raise RuntimeClosedError("the runtime is closed")
+        pool = self._compile_pool
+        if pool is not None:
+            return pool
+        with self._compile_pool_lock:
+            if self._closed:
+                raise RuntimeClosedError("the runtime is closed")
+            if self._compile_pool is None:
+                self._compile_pool = WorkerPool(**self._compile_pool_args)
+                self._pools.append(self._compile_pool)
+            return self._compile_pool
+
     # -- compiling --
-    def compile(self, source: str) -> CompiledScript:
-        """Parse (and if needed transpile) ``source`` once; cached by source hash."""
+    def compile(self, source: str, *, isolation: str = "") -> CompiledScript:
+        """Parse (and if needed transpile) ``source`` once; cached by source hash.
+
+        Runs in the compile pool, where ``isolation`` (the tenant) gets its fair share. Raises
+        ScriptSyntaxError, RuntimeBusyError when no compile worker frees up within
+        ``acquire_timeout``, and RuntimeClosedError after close()."""
         if not isinstance(source, str):
             raise TypeError("source must be a string")
         digest = source_hash(source)
         cached = self._cached(digest)
         if cached is not None:
             return cached
-        worker = self._acquire()
+        pool = self.compile_pool
+        worker = pool.acquire(self.acquire_timeout, isolation)
         deadline = time.monotonic() + self.compile_timeout
         try:
             _send(worker, encode({"op": "compile", "source": source}), deadline)
             frame = self._read(worker, deadline, 12 * len(source) + MAX_CONTROL_FRAME)
         except (ProtocolError, OSError):
-            self.pool.discard(worker)
+            pool.discard(worker)
             raise ScriptSyntaxError("the sandbox worker died while compiling") from None
         except _DeadlinePassed:
             frame = None
         if frame is None:
-            self.pool.discard(worker)
+            pool.discard(worker)
             raise ScriptSyntaxError(f"compiling took longer than {self.compile_timeout:g} s")
         error, code = frame.get("error"), frame.get("code")
         if frame["op"] != "compiled" or not (
@@ -294,9 +345,9 @@ class Runtime:
         ):
             # a worker that once ran user code is untrusted: a wrong answer ends it (such
             # answers raised AttributeError/KeyError here, found by tests/test_fuzz_parsers.py)
-            self.pool.discard(worker)
+            pool.discard(worker)
             raise ScriptSyntaxError("the sandbox worker sent a malformed answer while compiling")
-        self.pool.release(worker)
+        pool.release(worker)
         if error:
             raise ScriptSyntaxError(
                 str(error.get("message")), _int(error.get("line")), _int(error.get("column"))
@@ -333,7 +384,8 @@ class Runtime:
 
         ``capabilities`` names the ``sdk.*`` functions the script sees (dotted, e.g.
         ``"kv.get"``); each call reaches ``broker(name, args)`` in this thread. Scripts with
-        different ``isolation`` keys (tenants) never share a JavaScript context.
+        different ``isolation`` keys (tenants) never share a JavaScript context, and each key
+        gets its fair share of the workers.
 
         Never raises for anything the script does; raises ValueError for input/context that is
         not JSON, RuntimeClosedError after close() and RuntimeBusyError when no worker frees up
@@ -361,7 +413,7 @@ class Runtime:
         if optimistic:
             if result.metrics.get("phase") == "load":
                 try:
-                    compiled = self.compile(source)
+                    compiled = self.compile(source, isolation=isolation)
                 except ScriptSyntaxError as exc:
                     return RunResult(
                         "failed",
@@ -377,10 +429,10 @@ class Runtime:
         result.metrics.pop("phase", None)
         return result
 
-    def _acquire(self) -> WorkerProcess:
+    def _acquire(self, isolation: str) -> WorkerProcess:
         if self._closed:
             raise RuntimeClosedError("the runtime is closed")
-        return self.pool.acquire(self.acquire_timeout)
+        return self.pool.acquire(self.acquire_timeout, isolation)
 
     def _read(self, worker: WorkerProcess, deadline: float, max_bytes: int) -> dict | None:
         line = worker.reader.read(deadline, max_bytes)
@@ -398,7 +450,7 @@ class Runtime:
         isolation: str,
     ) -> RunResult:
         queued = time.perf_counter()
-        worker = self._acquire()
+        worker = self._acquire(isolation)
         started = time.perf_counter()
         deadline = time.monotonic() + limits.timeout
         state = _Run(limits, broker, capabilities)
@@ -502,9 +554,11 @@ class Runtime:
         return RunResult(status, value, error, console, state.logs, metrics)
 
 
-def _close_pool(pool: WorkerPool, owner_pid: int, grace: float = 0.0) -> None:
+def _close_pools(pools: list[WorkerPool], owner_pid: int, grace: float = 0.0) -> None:
     if os.getpid() == owner_pid:
-        pool.close(grace)
+        deadline = time.monotonic() + grace  # one grace period for all pools together
+        for pool in pools:
+            pool.close_by(deadline)
 
 
 def _int(value: Any) -> int | None:

@@ -698,6 +698,8 @@ def _run_plan(
         return _failure("NotFoundError", exc.message, code="VERSION_MISSING")
     except ScriptSyntaxError as exc:  # a stored version that no longer compiles
         return _failure("SyntaxError", exc.message, exc.line, exc.column, code="COMPILE_ERROR")
+    except RuntimeBusyError:  # retryable, like a busy run pool
+        return _failure("RuntimeBusyError", "no compile worker was free", code=POOL_BUSY)
     return _run_compiled(rc, plan, compiled, user, extra_context)
 
 
@@ -979,6 +981,9 @@ def run_detached(
     except ScriptSyntaxError as exc:
         compiled = None
         result = _failure("SyntaxError", exc.message, exc.line, exc.column, code="COMPILE_ERROR")
+    except RuntimeBusyError:
+        compiled = None
+        result = _failure("RuntimeBusyError", "no compile worker was free", code=POOL_BUSY)
     if trigger in AUTOMATIC_TRIGGERS and script.status != "active":
         raise RunRefused(
             f"the script is {script.status}: only active scripts run on {trigger}", "inactive"

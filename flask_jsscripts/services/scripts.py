@@ -33,10 +33,17 @@ from ..models import (
     ScriptVersion,
     utcnow,
 )
-from ..runtime import CompiledScript, Runtime, ScriptSyntaxError
+from ..runtime import CompiledScript, Runtime, RuntimeBusyError, ScriptSyntaxError
 from . import endpoint_access
 from .errors import NotFound, ValidationError
-from .validation import ScriptInput, Validated, path_shape, validate_script
+from .validation import (
+    COMPILER_BUSY,
+    ScriptInput,
+    Validated,
+    compile_source,
+    path_shape,
+    validate_script,
+)
 
 
 @dataclass
@@ -328,13 +335,19 @@ def rollback(
     if old.number == script.current_version:
         raise ValidationError({"version": [f"version {number} is already the current one"]})
     try:
-        compiled = runtime.compile(old.source) if runtime is not None and not old.compiled else None
+        compiled = (
+            compile_source(runtime, old.source)
+            if runtime is not None and not old.compiled
+            else None
+        )
     except ScriptSyntaxError as exc:  # e.g. a version saved before an engine change
         raise ValidationError(
             {"version": [f"version {number} does not compile any more: {exc}"]},
             line=exc.line,
             column=exc.column,
         ) from None
+    except RuntimeBusyError:
+        raise ValidationError({"version": [COMPILER_BUSY]}) from None
     version = _new_version(
         script, old.source, compiled, actor, note or f"rollback to version {number}"
     )
@@ -371,7 +384,8 @@ def compiled_version(
 ) -> CompiledScript:
     """The compiled form of a version, compiling (and storing it) only once. Versions are
     immutable, so it is also kept in a process-wide cache keyed by (script id, number); the
-    caller has already fetched the script in its tenant scope."""
+    caller has already fetched the script in its tenant scope. Raises NotFound,
+    ScriptSyntaxError and, when every compile worker stayed busy, RuntimeBusyError."""
     # The tenant is part of the key: keyed by (script id, number) alone, a cache hit skipped
     # the tenant-scoped query and handed another tenant's compiled code to any caller that
     # knew the id (found by tests/test_services_isolation.py).
@@ -393,7 +407,7 @@ def compiled_version(
             version.compile_hash, version.compiled, version.compiled != version.source
         )
     else:
-        compiled = runtime.compile(version.source)
+        compiled = compile_source(runtime, version.source)
         version.compiled, version.compile_hash = compiled.code, compiled.source_hash
         session.commit()
     with _compiled_lock:

@@ -27,10 +27,17 @@ from sqlalchemy.orm import Session
 
 from .. import tenancy
 from ..models import HttpEndpoint, Script, ScriptVersion, utcnow
-from ..runtime import Runtime, ScriptSyntaxError
+from ..runtime import Runtime, RuntimeBusyError, ScriptSyntaxError
 from .errors import PermissionDenied, ValidationError
 from .scripts import apply_fields, get_script
-from .validation import ScriptInput, Validated, path_shape, validate_script
+from .validation import (
+    COMPILER_BUSY,
+    ScriptInput,
+    Validated,
+    compile_source,
+    path_shape,
+    validate_script,
+)
 
 FORMAT = "flask-jsscripts/1"
 # Caps on what an import accepts, so a hostile document costs bounded time and memory.
@@ -377,10 +384,12 @@ def _compile_history(
         return compiled
     for i, version in enumerate(versions):
         try:
-            compiled[version["number"]] = runtime.compile(version["source"])
+            compiled[version["number"]] = compile_source(runtime, version["source"])
         except ScriptSyntaxError as exc:
             where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
             problems.add(f"{label}.versions[{i}].source", f"{exc.message}{where}")
+        except RuntimeBusyError:
+            problems.add(f"{label}.versions[{i}].source", COMPILER_BUSY)
     return compiled
 
 

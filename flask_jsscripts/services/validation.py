@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .. import tenancy
 from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, utcnow
-from ..runtime import CompiledScript, Limits, Runtime, ScriptSyntaxError
+from ..runtime import CompiledScript, Limits, Runtime, RuntimeBusyError, ScriptSyntaxError
 from .cron import next_runs
 from .errors import ValidationError
 from .filters import validate_filter
@@ -46,6 +47,10 @@ LIMIT_MINIMUMS = {
     "host_calls": 0,
     "concurrency": 1,
 }
+
+# A save whose source found every compile worker busy (the tenant's own slow compiles hold its
+# share): nothing is stored, the admin saves again.
+COMPILER_BUSY = "the compiler stayed busy with other sources; nothing was saved, try again"
 
 # Constructs the sandbox refuses: they are not errors (the code may never reach them), so they
 # come back as warnings shown beside the editor.
@@ -159,13 +164,20 @@ def validate_script(
         errors.add("source", "the script is empty")
     elif runtime is not None:
         try:
-            compiled = runtime.compile(data.source)
+            compiled = compile_source(runtime, data.source)
         except ScriptSyntaxError as exc:
             errors.add("source", str(exc))
             errors.line, errors.column = exc.line, exc.column
+        except RuntimeBusyError:
+            errors.add("source", COMPILER_BUSY)
     errors.raise_if_any()
     warnings = [message for pattern, message in SANDBOX_WARNINGS if pattern.search(data.source)]
     return Validated(data, compiled, limits, next_runs, warnings)  # type: ignore[arg-type]
+
+
+def compile_source(runtime: Runtime, source: str) -> CompiledScript:
+    """``runtime.compile`` within the current tenant's share of the compile workers."""
+    return runtime.compile(source, isolation=tenancy.current_tenant() or "")
 
 
 def _check_str_fields(data: ScriptInput, errors: _Errors) -> None:

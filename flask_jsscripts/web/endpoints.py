@@ -18,7 +18,6 @@ the token themselves (unsafe methods), exactly as the admin UI does.
 
 from __future__ import annotations
 
-import json
 import logging
 from contextlib import ExitStack
 from typing import Any
@@ -28,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .. import permissions, tenancy
+from .. import jsonvalues, permissions, tenancy
 from ..permissions import SCRIPTS_EXECUTE
 from ..services import endpoints as endpoint_service
 from ..services.endpoints import NOT_FOUND, Endpoints, Reply, Route, error_reply
@@ -108,8 +107,11 @@ def _body(limit: int) -> Any:
         return None
     if mimetype == "application/json" or mimetype.endswith("+json"):
         try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
+            return jsonvalues.parse(raw)
+        except jsonvalues.JSONValueError as exc:
+            if exc.reason == "too_deep":
+                message = f"the request body is nested deeper than {jsonvalues.MAX_DEPTH} levels"
+                raise _BadBody(400, message) from None
             raise _BadBody(400, "the request body is not valid JSON") from None
     charset = request.mimetype_params.get("charset", "utf-8")
     try:

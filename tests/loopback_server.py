@@ -12,12 +12,16 @@ Routes (GET and every other method):
   /drip/<seconds>         sends its headers, then one body byte every 0.05 s for that long
   /redirect?to=URL&code=302   a redirect to URL
   /chain/<n>              n redirects in a row, then /json
+  /charset?cs=LABEL&body=TEXT&repeat=K&codec=CODEC&type=MIME&size=N
+                          TEXT repeated K times, encoded in CODEC (default: LABEL), or N random
+                          bytes, labelled ``MIME; charset=LABEL`` (MIME: text/plain)
 Every request is recorded in ``server.requests`` (method, path, headers, body).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import ssl
 import threading
 import time
@@ -93,6 +97,16 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "chain":
             n = int(arg)
             return self._redirect(302, f"/chain/{n - 1}" if n > 1 else "/json")
+        if route == "charset":
+            query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+            label = query["cs"]
+            if "size" in query:  # the same bytes every time: a benchmark compares runs
+                payload = random.Random(int(query["size"])).randbytes(int(query["size"]))
+            else:
+                text = query.get("body", "") * int(query.get("repeat", "1"))
+                payload = text.encode(query.get("codec", label))
+            mime = query.get("type", "text/plain")
+            return self._send(200, payload, f"{mime}; charset={label}")
         return self._send(404, b'{"error": "not found"}', "application/json")
 
     def _redirect(self, code: int, location: str) -> None:

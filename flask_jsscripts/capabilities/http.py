@@ -7,7 +7,9 @@ host" may differ from the resolver's), numeric hosts in any spelling the C libra
 mean; *every* address the name resolves to must be public; the socket then connects to one of
 those checked addresses itself (no second lookup, so no DNS-rebinding window) while TLS still
 verifies the certificate for the host name. Redirects are followed here, each hop checked the
-same way. Responses are capped in size and the whole request, redirects included, in time.
+same way. Responses are capped in size and the whole request, redirects included, in time; a
+body is decoded from its charset (only those of :mod:`flask_jsscripts.charsets`) as it
+arrives, within the same deadline.
 
 No Flask, no database: the broker builds a :class:`GuardedHttpClient` from plain settings and
 may inject the resolver (tests map names to chosen addresses with it).
@@ -24,7 +26,6 @@ import logging
 import re
 import socket
 import ssl
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin
 
-from .. import metrics
+from .. import charsets, jsonvalues, metrics
 from ..runtime import HostCallError
 
 log = logging.getLogger(__name__)
@@ -501,10 +502,13 @@ class GuardedHttpClient:
         origin = target.origin
         for hop in range(self.settings.max_redirects + 1):
             addresses = self._check(target, req)
-            status, headers, payload = self._exchange(target, addresses, req)
+            status, headers, text = self._exchange(target, addresses, req)
             location = headers.get("location")
             if status not in REDIRECT_STATUSES or not location:
-                return {"status": status, "headers": headers, "body": _decode(headers, payload)}
+                body = _body_value(headers, text)
+                if time.monotonic() > req.deadline:  # parsing a big JSON body took the rest
+                    raise _timeout(req)
+                return {"status": status, "headers": headers, "body": body}
             if hop == self.settings.max_redirects:
                 raise HostCallError(
                     "TOO_MANY_REDIRECTS",
@@ -591,8 +595,9 @@ class GuardedHttpClient:
     # -- the exchange --
     def _exchange(
         self, target: Target, addresses: list[IPAddress], req: _Request
-    ) -> tuple[int, dict[str, str], bytes]:
-        """One request/response on a socket connected to a checked address."""
+    ) -> tuple[int, dict[str, str], str]:
+        """One request/response on a socket connected to a checked address; the body comes
+        back decoded to text."""
         sock = self._connect(target, addresses, req)
         expired = threading.Event()
 
@@ -625,9 +630,10 @@ class GuardedHttpClient:
                 status = response.status
                 got = _response_headers(response.getheaders())
                 if status in REDIRECT_STATUSES and got.get("location"):
-                    payload = b""  # a redirect's own body is never read
+                    text = ""  # a redirect's own body is never read
                 else:
-                    payload = self._read(response, got)
+                    codec = _response_codec(got)  # an unsupported charset: nothing is read
+                    text = self._read(response, got, codec, req)
             except ssl.SSLCertVerificationError:
                 raise HostCallError(
                     "HTTP_ERROR", f"sdk.http: the TLS certificate of {target.host!r} is not trusted"
@@ -640,7 +646,7 @@ class GuardedHttpClient:
                 ) from None
             if expired.is_set():  # the cut may look like a normal end of a body
                 raise _timeout(req)
-            return status, got, payload
+            return status, got, text
         finally:
             watchdog.cancel()
             with contextlib.suppress(OSError):
@@ -669,21 +675,33 @@ class GuardedHttpClient:
             "HTTP_ERROR", f"sdk.http: cannot connect to {target.label} ({_kind(failure)})"
         )
 
-    def _read(self, response: http.client.HTTPResponse, headers: Mapping[str, str]) -> bytes:
+    def _read(
+        self,
+        response: http.client.HTTPResponse,
+        headers: Mapping[str, str],
+        codec: str,
+        req: _Request,
+    ) -> str:
+        """The body as text, decoded chunk by chunk as it arrives: decoding is linear in the
+        size (``charsets``), and the deadline is checked after every chunk, so a large body in
+        a slow charset cannot keep the run past the request's time limit."""
         cap = self.settings.max_response_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise _too_large(cap)
-        chunks: list[bytes] = []
+        decoder = charsets.incremental_decoder(codec)
+        parts: list[str] = []
         size = 0
         while True:
             chunk = response.read(READ_CHUNK)
-            if not chunk:
-                return b"".join(chunks)
             size += len(chunk)
             if size > cap:
                 raise _too_large(cap)
-            chunks.append(chunk)
+            parts.append(decoder.decode(chunk, final=not chunk))
+            if time.monotonic() > req.deadline:
+                raise _timeout(req)
+            if not chunk:
+                return "".join(parts)
 
 
 @functools.cache
@@ -784,43 +802,36 @@ def _response_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return headers
 
 
-def _decode(headers: Mapping[str, str], payload: bytes) -> Any:
-    """JSON bodies (``application/json``, ``*+json``) parsed; anything else as text."""
-    content_type = headers.get("content-type", "")
-    mime, _, params = content_type.partition(";")
-    mime = mime.strip().lower()
-    charset = "utf-8"
+def _content_type(headers: Mapping[str, str]) -> tuple[str, str | None]:
+    """The media type (lower case) and the ``charset`` parameter, if any."""
+    mime, _, params = headers.get("content-type", "").partition(";")
+    charset = None
     for param in params.split(";"):
         key, _, val = param.partition("=")
         if key.strip().lower() == "charset" and val.strip():
-            charset = val.strip().strip('"')
+            charset = val.strip()
+    return mime.strip().lower(), charset
+
+
+def _response_codec(headers: Mapping[str, str]) -> str:
+    """The codec of the response's charset (UTF-8 when it names none); a charset outside
+    the list is the script's error UNSUPPORTED_CHARSET, before the body is read."""
+    _mime, charset = _content_type(headers)
     try:
-        text = payload.decode(charset, errors="replace")
-    except LookupError:
-        text = payload.decode("utf-8", errors="replace")
+        return charsets.codec_for(charset)
+    except charsets.UnsupportedCharset as exc:
+        raise HostCallError("UNSUPPORTED_CHARSET", f"sdk.http: {exc}") from None
+
+
+def _body_value(headers: Mapping[str, str], text: str) -> Any:
+    """JSON bodies (``application/json``, ``*+json``) parsed; anything else as text, and so
+    is JSON a script could not hold (nested too deeply, numbers beyond a double)."""
+    mime, _charset = _content_type(headers)
     if mime == "application/json" or mime.endswith("+json"):
         try:
-            return json.loads(
-                text, parse_constant=_no_constant, parse_float=_finite, parse_int=_js_int
-            )
-        except (ValueError, RecursionError):
+            value = jsonvalues.parse(text)
+            jsonvalues.check(value)
+        except jsonvalues.JSONValueError:
             return text  # not JSON after all: the script still gets what came
+        return value
     return text
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError("number out of range")
-    return value
-
-
-def _js_int(text: str) -> int:
-    value = int(text)
-    if abs(value) > sys.float_info.max:  # no double holds it: JavaScript could not either
-        raise ValueError("number out of range")
-    return value

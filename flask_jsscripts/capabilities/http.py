@@ -4,15 +4,15 @@ A script runs with the server's network position, so every request is checked be
 leaves: only ``http``/``https``; the URL is parsed here (not by a library whose idea of "the
 host" may differ from the resolver's), numeric hosts in any spelling the C library accepts
 (``2130706433``, ``0x7f.1``, ``0177.0.0.1``, ``127.1``) are normalised to the address they
-mean; *every* address the name resolves to must be public; the socket then connects to one of
-those checked addresses itself (no second lookup, so no DNS-rebinding window) while TLS still
-verifies the certificate for the host name. Redirects are followed here, each hop checked the
-same way. Responses are capped in size and the whole request, redirects included, in time; a
-body is decoded from its charset (only those of :mod:`flask_jsscripts.charsets`) as it
-arrives, within the same deadline.
+mean; *every* address the name resolves to must be public, no cloud metadata service and none
+of this machine's own; the socket then connects to one of those checked addresses itself (no
+second lookup, so no DNS-rebinding window) while TLS still verifies the certificate for the
+host name. Redirects are followed here, each hop checked the same way. Responses are capped in
+size and the whole request, redirects included, in time; a body is decoded from its charset
+(only those of :mod:`flask_jsscripts.charsets`) as it arrives, within the same deadline.
 
 No Flask, no database: the broker builds a :class:`GuardedHttpClient` from plain settings and
-may inject the resolver (tests map names to chosen addresses with it).
+may inject the resolver and the machine's own addresses (tests choose both).
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin
 
 from .. import charsets, jsonvalues, metrics
 from ..runtime import HostCallError
+from .local_addresses import LocalAddresses, local_addresses
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +78,33 @@ PATH_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
 # -- address policy --------------------------------------------------------------------------
 # Reasons an allow-listed private host (JSSCRIPTS_HTTP_ALLOW_PRIVATE_HOSTS) is exempt from;
 # metadata, unspecified, broadcast, multicast and reserved addresses are refused always.
-EXEMPTABLE = frozenset({"loopback", "private", "link_local", "unique_local", "shared", "benchmark"})
+EXEMPTABLE = frozenset(
+    {"loopback", "private", "link_local", "unique_local", "shared", "benchmark", "own_address"}
+)
 
 _V4 = ipaddress.ip_network
-METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a)
-    for a in (
-        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, ...
-        "169.254.170.2",  # AWS ECS task credentials
-        "100.100.100.200",  # Alibaba Cloud
-        "192.0.0.192",  # Oracle Cloud
-        "fd00:ec2::254",  # AWS over IPv6
+# Cloud metadata services and host agents: they hand out credentials, user data or the host's
+# own configuration to whatever runs on the machine. Never reachable, not even for allow-listed
+# private hosts; most lie in link-local or unique-local ranges, Azure's WireServer does not.
+METADATA_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "169.254.169.254/32",  # AWS, GCP, Azure, Oracle, OpenStack, DigitalOcean, Hetzner, ...
+        "169.254.169.253/32",  # AWS VPC DNS resolver
+        "169.254.169.123/32",  # AWS Time Sync
+        "169.254.170.2/32",  # AWS ECS task metadata and credentials
+        "169.254.170.23/32",  # AWS EKS Pod Identity Agent (credentials)
+        "fd00:ec2::/32",  # AWS over IPv6: IMDS ::254, Pod Identity ::23, DNS ::253, NTP ::123
+        "168.63.129.16/32",  # Azure WireServer: host agent, DNS, health probes (a public range)
+        "fd20:ce::254/128",  # Google Cloud metadata over IPv6
+        "192.0.0.192/32",  # Oracle Cloud (legacy metadata)
+        "fd00:c1::a9fe:a9fe/128",  # Oracle Cloud metadata over IPv6
+        "100.100.100.200/32",  # Alibaba Cloud
+        "169.254.0.23/32",  # Tencent Cloud (metadata.tencentyun.com)
+        "169.254.42.42/32",  # Scaleway
+        "fd00:42::42/128",  # Scaleway over IPv6
+        "fd00:a9fe:a9fe::1/128",  # Akamai / Linode over IPv6
+        "fe80::a9fe:a9fe/128",  # OpenStack metadata over IPv6
     )
 )
 V4_RULES: tuple[tuple[ipaddress.IPv4Network, str], ...] = tuple(
@@ -138,12 +155,12 @@ def address_block_reason(ip: IPAddress) -> str | None:
     IPv6 forms that carry an IPv4 address (mapped ``::ffff:a.b.c.d``, compatible ``::a.b.c.d``,
     translated, NAT64 ``64:ff9b::/96`` and 6to4 ``2002::/16``) are judged by that address, so
     ``::ffff:127.0.0.1`` is loopback. Outside 2000::/3 nothing is global unicast in IPv6."""
-    if ip in METADATA_ADDRESSES:
+    if is_metadata(ip):
         return "metadata"
     if isinstance(ip, ipaddress.IPv4Address):
         for net, reason in V4_RULES:
             if ip in net:
-                return "metadata" if ip in METADATA_ADDRESSES else reason
+                return reason
         return None
     if ip == ipaddress.IPv6Address("::"):
         return "unspecified"
@@ -160,6 +177,25 @@ def address_block_reason(ip: IPAddress) -> str | None:
             return reason
     if ip not in GLOBAL_UNICAST_V6:
         return "reserved"
+    return None
+
+
+def is_metadata(ip: IPAddress) -> bool:
+    return any(ip.version == net.version and ip in net for net in METADATA_NETWORKS)
+
+
+def own_address_reason(ip: IPAddress, own: Callable[[], Collection[IPAddress]]) -> str | None:
+    """``own_address`` when ``ip`` (or the IPv4 address an IPv6 form carries: NAT64, 6to4)
+    is an address of this machine's interfaces; ``own_address_unknown`` when they cannot be
+    read (refused: the guard fails closed); else None."""
+    try:
+        addresses = own()
+    except OSError as exc:
+        log.error("sdk.http: cannot read this machine's own addresses (%s): refusing", exc)
+        return "own_address_unknown"
+    embedded = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if ip in addresses or (embedded is not None and embedded in addresses):
+        return "own_address"
     return None
 
 
@@ -463,11 +499,13 @@ class GuardedHttpClient:
         settings: HttpSettings,
         *,
         resolver: Resolver | None = None,
+        own_addresses: LocalAddresses | None = None,
         ssl_context: ssl.SSLContext | None = None,
         context: Mapping[str, Any] | None = None,
     ):
         self.settings = settings
         self.resolver = resolver or system_resolver
+        self.own_addresses = own_addresses or local_addresses
         self.ssl_context = ssl_context
         self.context = dict(context or {})
 
@@ -558,6 +596,8 @@ class GuardedHttpClient:
         addresses = [target.ip] if target.ip is not None else self._resolve(target, req)
         for ip in addresses:
             reason = address_block_reason(ip)
+            if reason is None and not private_ok:
+                reason = own_address_reason(ip, self.own_addresses)
             if reason is not None and not (private_ok and reason in EXEMPTABLE):
                 raise SSRFBlocked(reason, target.label)
         return addresses

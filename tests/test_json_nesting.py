@@ -215,3 +215,47 @@ def test_the_import_service_refuses_a_filter_nested_past_the_limit(web):
     messages = [m for msgs in info.value.errors.values() for m in msgs]
     assert any(f"nested at most {MAX} levels" in m for m in messages), messages
     assert web.count(Script, "acme") == 1
+
+
+def test_numbers_beyond_a_double_are_refused_at_every_entry_point(web):
+    """The other ways a non-finite or too-large number could reach the database (besides
+    sdk.kv, tests/test_kv_numbers.py): an endpoint body, a run's input, an event filter."""
+    from endpoint_fixtures import add_http_script
+
+    from flask_jsscripts.services import executions, scripts
+    from flask_jsscripts.services.validation import ScriptInput
+
+    add_http_script(web.app, web.db, "acme", "hook", path="/hook", methods=("POST",))
+    for raw in (b'{"n": 1e999}', b'{"n": -1e400}', b'{"n": ' + b"9" * 400 + b"}"):
+        response = web.app.test_client().post(
+            "/api/scripts/hook",
+            data=raw,
+            headers={"X-Tenant": "acme", "Content-Type": "application/json"},
+        )
+        assert response.status_code == 400, raw
+    state = web.app.extensions["jsscripts"]
+    with web.app.app_context(), tenancy.tenant_scope("acme"):
+        for value in (float("inf"), float("nan"), 10**400):
+            with pytest.raises(ValidationError):
+                executions.run_script(
+                    web.db.session, state.run_context(), web.acme.script_id, "manual", [value]
+                )
+            web.db.session.rollback()
+            with pytest.raises(ValidationError) as info:
+                scripts.create_script(
+                    web.db.session,
+                    ScriptInput(
+                        name="f",
+                        source="1",
+                        type="event",
+                        event_types=["a.b"],
+                        event_filter={"path": "a", "op": "eq", "value": value},
+                    ),
+                    config=web.app.config,
+                    runtime=state.runtime,
+                )
+            web.db.session.rollback()
+            assert "event_filter" in info.value.errors
+        runs = web.db.session.scalars(select(Execution)).all()
+    assert [r for r in runs if r.trigger == "http"] == []
+    assert web.count(Script, "acme") == 2  # the seeded script and the endpoint

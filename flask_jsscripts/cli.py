@@ -24,7 +24,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import tenancy
+from . import jsonvalues, tenancy
 from .models import SCRIPT_STATUSES, SCRIPT_TYPES, DeadLetter, Execution, Script
 from .services import dead_letters, events, executions, scripts, transfer
 from .services.errors import NotFound, ServiceError, ValidationError
@@ -212,17 +212,16 @@ def _read_input(text: str | None, file: IO[str] | None) -> Any:
     """The run's input from ``--input`` or ``--input-file`` (not both); None when neither."""
     if text is not None and file is not None:
         raise UsageFailure("give either --input or --input-file, not both")
-    raw = file.read() if file is not None else text
+    try:
+        raw = file.read() if file is not None else text
+    except UnicodeDecodeError:
+        raise UsageFailure("the input file is not UTF-8 text") from None
     if raw is None:
         return None
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as exc:
+        return jsonvalues.parse(raw)
+    except jsonvalues.JSONValueError as exc:
         raise UsageFailure(f"the input is not valid JSON: {exc}") from None
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _execution_view(execution: Execution) -> dict[str, Any]:
@@ -330,10 +329,8 @@ def _load_document(file: IO[bytes]) -> Any:
     if len(raw) > transfer.MAX_DOCUMENT_BYTES:
         raise UsageFailure(f"the file is larger than {transfer.MAX_DOCUMENT_BYTES} bytes")
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise UsageFailure("the file is not valid JSON: nested too deeply") from None
-    except ValueError as exc:
+        return jsonvalues.parse(raw)
+    except jsonvalues.JSONValueError as exc:
         raise UsageFailure(f"the file is not valid JSON: {exc}") from None
 
 

@@ -12,12 +12,20 @@ Routes (GET and every other method):
   /drip/<seconds>         sends its headers, then one body byte every 0.05 s for that long
   /redirect?to=URL&code=302   a redirect to URL
   /chain/<n>              n redirects in a row, then /json
-Every request is recorded in ``server.requests`` (method, path, headers, body).
+  /charset?cs=LABEL&body=TEXT&repeat=K&codec=CODEC&type=MIME&size=N
+                          TEXT repeated K times, encoded in CODEC (default: LABEL), or N random
+                          bytes, labelled ``MIME; charset=LABEL`` (MIME: text/plain)
+Every request is recorded in ``server.requests`` (method, path, headers, body), and the peer
+address of every accepted connection in ``server.accepted``. ``host="::"`` listens on every
+IPv4 and IPv6 address of the machine (dual stack).
 """
 
 from __future__ import annotations
 
 import json
+import random
+import socket
+import socketserver
 import ssl
 import threading
 import time
@@ -93,6 +101,16 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "chain":
             n = int(arg)
             return self._redirect(302, f"/chain/{n - 1}" if n > 1 else "/json")
+        if route == "charset":
+            query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+            label = query["cs"]
+            if "size" in query:  # the same bytes every time: a benchmark compares runs
+                payload = random.Random(int(query["size"])).randbytes(int(query["size"]))
+            else:
+                text = query.get("body", "") * int(query.get("repeat", "1"))
+                payload = text.encode(query.get("codec", label))
+            mime = query.get("type", "text/plain")
+            return self._send(200, payload, f"{mime}; charset={label}")
         return self._send(404, b'{"error": "not found"}', "application/json")
 
     def _redirect(self, code: int, location: str) -> None:
@@ -116,13 +134,23 @@ class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, host: str = "127.0.0.1", ssl_context: ssl.SSLContext | None = None):
+        if ":" in host:
+            self.address_family = socket.AF_INET6
         super().__init__((host, 0), _Handler)
         self.requests: list[dict] = []
+        self.accepted: list[str] = []
         self.ssl_context = ssl_context
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
 
+    def server_bind(self) -> None:
+        if self.address_family == socket.AF_INET6:  # IPv4 too, as ::ffff:a.b.c.d
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        socketserver.TCPServer.server_bind(self)  # HTTPServer's would look up a host name
+        self.server_name, self.server_port = "localhost", self.server_address[1]
+
     def get_request(self):
         sock, addr = super().get_request()
+        self.accepted.append(str(addr[0]))
         if self.ssl_context is not None:
             sock = self.ssl_context.wrap_socket(sock, server_side=True)
         return sock, addr

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from flask_jsscripts import tenancy
+from flask_jsscripts import jsonvalues, tenancy
 from flask_jsscripts.models import Script
 from flask_jsscripts.services import events, filters, scripts
 from flask_jsscripts.services.errors import ValidationError
@@ -376,10 +376,18 @@ def test_very_deep_input_neither_recurses_nor_raises():
     deep_value: Any = 1
     for _ in range(50_000):
         deep_value = [deep_value]
-    node = cond("a", "eq", deep_value)
+    # a value nested past the limit of every stored JSON value is refused, not recursed into
+    assert validate_filter(cond("a", "eq", deep_value)) == [
+        f"value: nested too deeply (at most {jsonvalues.MAX_DEPTH} levels)"
+    ]
+    at_limit: Any = 1
+    for _ in range(jsonvalues.MAX_DEPTH):
+        at_limit = [at_limit]
+    node = cond("a", "eq", at_limit)
     assert validate_filter(node) == []
-    assert matches(node, {"a": deep_value}) and not matches(node, {"a": [[1]]})
-    assert matches(cond("a", "contains", deep_value), {"a": [0, deep_value]})
+    assert matches(node, {"a": deep_value[0][0]}) is False  # a deeper payload matches nothing
+    assert matches(node, {"a": at_limit}) and not matches(node, {"a": [[1]]})
+    assert matches(cond("a", "contains", at_limit), {"a": [0, at_limit]})
 
 
 # --- property tests against a reference evaluator ----------------------------------------------

@@ -11,6 +11,10 @@ cron + time zone     services/schedules.py next_run_after   test_cron_next_run_f
                      services/validation.py (the form)      test_cron_validation_fuzz
 HTTP endpoint paths  services/validation.py                 test_http_path_fuzz
 script import files  cli._load_document, services/transfer  test_import_file_fuzz
+JSON from outside    jsonvalues.py parse                    test_json_text_fuzz
+charset labels       charsets.py codec_for, decoders        test_charset_label_fuzz
+web entry points     run form, script form, filter tester,  test_web_inputs_fuzz
+                     endpoint bodies (deep JSON, charsets)
 worker protocol      runtime/protocol.py decode             test_protocol_decode_fuzz
                      runtime/protocol.py FrameReader        test_frame_reader_fuzz
                      runtime/runtime.py, a run              test_run_hostile_worker_fuzz
@@ -38,6 +42,8 @@ Every bug these targets found is kept as an explicit ``@example`` next to its ta
 from __future__ import annotations
 
 import base64
+import codecs
+import encodings.aliases
 import io
 import json
 import os
@@ -53,11 +59,13 @@ from zoneinfo import ZoneInfo, available_timezones
 import pytest
 from croniter import CroniterBadDateError, croniter
 from data_fixtures import *  # noqa: F403 - app_factory, database_url, host_app
+from endpoint_fixtures import add_http_script
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from web_fixtures import make_web
 
-from flask_jsscripts import tenancy
+from flask_jsscripts import charsets, jsonvalues, tenancy
 from flask_jsscripts.cli import UsageFailure, _load_document
 from flask_jsscripts.config import DEFAULTS
 from flask_jsscripts.models import Script, utcnow
@@ -1052,6 +1060,220 @@ def test_import_file_fuzz(host_app) -> None:
             transfer.import_scripts(session, copy, config=app.config, runtime=state.runtime)
             again = transfer.export_scripts(session)
             assert again["scripts"] == copy["scripts"]
+
+    prop()
+
+
+# --- JSON text from outside ------------------------------------------------------------------
+
+# One level of nesting: an array, or an object with one key (a string holding brackets, so
+# that a bracket count that ignored strings would go wrong).
+LEVELS = {"[": ("[", "]"), "{": ('{"k[":', "}"), "[,": ("[0,", "]"), "{,": ('{"a":1,"b{":', "}")}
+LEAVES = ["1", '"a"', '"[[{{"', "null", "[]", "{}", "-0.5e3", "NaN", "1e999", '"\\u005b"']
+AROUND_DEPTH = st.integers(jsonvalues.MAX_DEPTH - 3, jsonvalues.MAX_DEPTH + 3)
+
+
+@st.composite
+def nested_json_texts(draw: Any) -> str:
+    """JSON text nested 0 to 12,000 levels deep, in a repeating pattern of arrays and objects,
+    around an odd leaf; sometimes cut short or with a byte out of place."""
+    depth = draw(st.one_of(st.integers(0, 8), AROUND_DEPTH, st.integers(0, 12_000)))
+    pattern = draw(st.lists(st.sampled_from(sorted(LEVELS)), min_size=1, max_size=3))
+    opens = [LEVELS[pattern[i % len(pattern)]] for i in range(depth)]
+    text = "".join(o for o, _ in opens) + draw(st.sampled_from(LEAVES))
+    text += "".join(c for _, c in reversed(opens))
+    fault = draw(st.integers(0, 5))
+    if fault == 0 and text:
+        text = text[: draw(st.integers(0, len(text) - 1))]
+    elif fault == 1:
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from([",", "]", "}", '"', " ", "x"])) + text[at:]
+    return text
+
+
+json_texts = st.one_of(
+    nested_json_texts(),
+    _json_values(st.text(max_size=4)).map(json.dumps),
+    st.text(alphabet='[]{},:"0123456789.eE-+ntrufalse \\', max_size=40),
+    st.text(max_size=20),
+)
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside strings: what a correct parser sees."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+@fuzz(400)
+@given(text=json_texts, as_bytes=st.booleans())
+@example(text="[" * 5_000 + "]" * 5_000, as_bytes=False)  # the run form's RecursionError
+@example(text='{"a":' * 5_000 + "1" + "}" * 5_000, as_bytes=False)  # the event filter's
+@example(text='["' + "[" * 300 + '"]', as_bytes=True)
+def test_json_text_fuzz(text: str, as_bytes: bool) -> None:
+    """``jsonvalues.parse`` raises only JSONValueError; it calls a text too deep exactly when
+    its brackets nest past MAX_DEPTH, and what it accepts is what ``json.loads`` reads, nested
+    within the limit (so that ``json.dumps`` and ``jsonvalues.check`` take it anywhere)."""
+    raw: str | bytes = text.encode("utf-8", "surrogatepass") if as_bytes else text
+    deep = _bracket_depth(text) > jsonvalues.MAX_DEPTH
+    try:
+        value = jsonvalues.parse(raw)
+    except jsonvalues.JSONValueError as exc:
+        assert exc.reason in ("invalid", "too_deep") and exc.message
+        if exc.reason == "too_deep":
+            assert deep
+        event(f"refused: {exc.reason}")
+        return
+    assert not deep
+    assert value == json.loads(raw)
+    try:
+        jsonvalues.check(value)
+    except jsonvalues.JSONValueError as exc:
+        assert exc.reason == "out_of_range"  # 1e999: parsed, refused by whoever stores it
+    json.dumps(value)
+    event("accepted")
+
+
+# --- charset labels ----------------------------------------------------------------------------
+
+# Python codecs that are no charset of the Encoding Standard: quadratic (punycode, idna),
+# raising on any input (undefined), not text encodings (rot13, zlib, ...), or left out.
+ODD_CODECS = [
+    "punycode", "idna", "undefined", "rot13", "zlib", "bz2", "base64", "hex", "uu", "quopri",
+    "utf-7", "utf-32", "unicode_escape", "raw_unicode_escape", "palmos", "mbcs", "oem",
+]  # fmt: skip
+# Every name Python's codec registry answers to, and a few of the Encoding Standard's.
+CODEC_LABELS = sorted(
+    set(encodings.aliases.aliases)
+    | set(encodings.aliases.aliases.values())
+    | set(charsets.EXTRA_LABELS)
+    | set(charsets.ALLOWED_CHARSETS)
+    | set(ODD_CODECS)
+    | {"x-user-defined", "replacement"}
+)
+
+
+def _dressed(label: str) -> Any:
+    """The label as a sender might write it: any case, spaces, quotes, - or _."""
+    return st.tuples(
+        st.sampled_from([str.lower, str.upper, str.title, lambda x: x]),
+        st.sampled_from(["{}", " {} ", '"{}"', "'{}'", "{}\t"]),
+        st.booleans(),
+    ).map(lambda t: t[1].format(t[0](label.replace("_", "-") if t[2] else label)))
+
+
+charset_labels = st.one_of(
+    st.sampled_from(ODD_CODECS).flatmap(_dressed),
+    st.sampled_from(CODEC_LABELS).flatmap(_dressed),
+    st.text(max_size=12),
+    st.from_regex(r"[a-z0-9_.:+-]{1,45}", fullmatch=True),
+)
+
+
+@fuzz(400)
+@given(
+    label=charset_labels,
+    data=st.one_of(st.binary(max_size=300), st.text(max_size=80).map(str.encode)),
+    cut=st.integers(1, 7),
+)
+@example(label="punycode", data=b"a" * 100, cut=3)  # quadratic: 1 MB cost 20 s
+@example(label="idna", data=b"xn--bcher-kva.example", cut=3)  # UnicodeError: a 500
+@example(label="UTF_16", data="é€😀".encode("utf-16"), cut=3)
+@example(label="shift_jis", data="こんにちは".encode("shift_jis"), cut=1)
+def test_charset_label_fuzz(label: str, data: bytes, cut: int) -> None:
+    """Any label is UnsupportedCharset or names an allowed codec; the codec decodes any bytes,
+    and decoding chunk by chunk (as sdk.http does) gives exactly the one-shot text."""
+    try:
+        codec = charsets.codec_for(label)
+    except charsets.UnsupportedCharset as exc:
+        assert "not supported" in str(exc) and len(exc.label) <= charsets.MAX_LABEL_LENGTH
+        event("refused")
+        return
+    assert codec in charsets.ALLOWED_CHARSETS
+    assert codecs.lookup(codec).name == codec
+    whole = charsets.decode(data, codec)
+    decoder = charsets.incremental_decoder(codec)
+    pieces = [decoder.decode(data[i : i + cut]) for i in range(0, len(data), cut)]
+    assert "".join(pieces) + decoder.decode(b"", final=True) == whole
+    event(f"decoded as {codec}")
+
+
+# --- the web entry points that take JSON text or a charset --------------------------------------
+
+ENTRY_POINTS = ["run", "script_form", "filter_test", "endpoint_json", "endpoint_text"]
+
+
+def test_web_inputs_fuzz(app_factory, rt) -> None:
+    """Whatever JSON text or charset the run form, the script form's event filter, the filter
+    tester or an endpoint body gets, the answer is a page or a 4xx with a reason, never a 500;
+    on SQLite and PostgreSQL, through the real blueprints and sandbox."""
+    web = make_web(app_factory, rt)
+    with web.app.app_context():
+        sqlite = web.db.engine.dialect.name == "sqlite"
+    add_http_script(web.app, web.db, "acme", "echo", path="/echo", methods=("POST",))
+    script = web.acme.script_id
+    endpoint_client = web.app.test_client()
+
+    @fuzz(100 if sqlite else 25)
+    @given(
+        entry=st.sampled_from(ENTRY_POINTS),
+        text=st.one_of(nested_json_texts(), json_texts),
+        label=charset_labels,
+    )
+    @example(entry="run", text="[" * 5_000 + "]" * 5_000, label="")
+    @example(entry="script_form", text='{"a":' * 5_000 + "1" + "}" * 5_000, label="")
+    @example(entry="endpoint_text", text="xn--bcher-kva", label="idna")
+    @example(entry="endpoint_json", text="[" * 5_000, label="utf-8")
+    def prop(entry: str, text: str, label: str) -> None:
+        if entry == "run":
+            response = web.client.post(f"/scripts/{script}/run", {"input": text})
+        elif entry == "script_form":
+            response = web.client.post(
+                "/scripts/new",
+                {
+                    "name": f"fz-{uuid.uuid4().hex[:12]}",
+                    "type": "event",
+                    "status": "draft",
+                    "timezone": "UTC",
+                    "http_auth": "session",
+                    "event_types": "order.created",
+                    "event_filter": text,
+                    "source": "1",
+                },
+            )
+        elif entry == "filter_test":
+            response = web.client.post(
+                "/scripts/filter-test",
+                {"event_filter": text, "filter_sample": text},
+                htmx=True,
+                csrf="header",
+            )
+        else:
+            kind = "application/json" if entry == "endpoint_json" else "text/plain"
+            label = "".join(ch for ch in label if ch not in "\r\n\x00")  # no HTTP header can
+            response = endpoint_client.post(
+                "/api/scripts/echo",
+                data=text.encode("utf-8", "surrogatepass"),
+                headers={"X-Tenant": "acme", "Content-Type": f"{kind}; charset={label}"},
+            )
+        assert response.status_code < 500, (entry, response.get_data(as_text=True)[:300])
+        event(f"{entry}: {response.status_code}")
 
     prop()
 

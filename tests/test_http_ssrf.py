@@ -2,7 +2,9 @@
 
 1. A corpus of hostile URLs, run by tests/ssrf_probe.py inside a fresh network namespace
    (``unshare -n``) with every socket connect recorded: all refused with SSRF_BLOCKED, and no
-   connection ever went anywhere but loopback.
+   connection ever went anywhere but loopback. Then the machine's own addresses
+   (tests/ssrf_own_probe.py): a namespace whose interfaces carry public-looking addresses and a
+   server listening on all of them; requests to them are refused before any connection.
 2. Allowed requests against a real HTTP server on 127.0.0.1 (allowed by configuration).
 3. End to end: scripts in the real sandbox calling sdk.http through the broker.
 """
@@ -54,12 +56,14 @@ NAMES = {
     "other.public.test": [["93.184.215.14"]],
     "good.test": [["93.184.215.14"]],
     "rebind.test": [["127.0.0.1"], ["169.254.169.254"]],  # answers change between lookups
+    "wireserver.test": [["168.63.129.16"]],
 }
 CONFIGS = {
     "strict": {"timeout": 5},
     "lo": {"timeout": 5, "allow_private_hosts": ["127.0.0.1"]},
     "allowlist": {"timeout": 5, "allowed_hosts": ["api.public.test"]},
     "rebind": {"timeout": 5, "allow_private_hosts": ["rebind.test"]},
+    "wire": {"timeout": 5, "allow_private_hosts": ["wireserver.test", "168.63.129.16"]},
 }
 # (url, config, expected reason). "lo" allows 127.0.0.1 spelled plainly, so the odd spellings
 # of it below prove that they are refused as loopback rather than matched to the allow-list.
@@ -98,6 +102,21 @@ DIRECT = [
     ("http://\uff11\uff12\uff17\uff0e\uff10\uff0e\uff10\uff0e\uff11:{port}/", "lo", "loopback"),
     ("http://0/", "strict", "unspecified"),
     ("http://0xa9fea9fe/", "strict", "metadata"),
+    # metadata services and host agents of the clouds, some outside every private range
+    ("http://168.63.129.16/machine?comp=goalstate", "strict", "metadata"),  # Azure WireServer
+    ("http://168.63.129.16:32526/vmSettings", "wire", "metadata"),  # even when allow-listed
+    ("http://wireserver.test/", "wire", "metadata"),
+    ("http://2822734096/", "strict", "metadata"),  # 168.63.129.16 as one number
+    ("http://[::ffff:168.63.129.16]/", "strict", "metadata"),
+    ("http://[64:ff9b::a83f:8110]/", "strict", "metadata"),  # NAT64 of the WireServer
+    ("http://169.254.170.23/v1/credentials", "strict", "metadata"),  # EKS Pod Identity
+    ("http://[fd00:ec2::23]/v1/credentials", "strict", "metadata"),
+    ("http://[fd20:ce::254]/computeMetadata/v1/", "strict", "metadata"),  # GCP over IPv6
+    ("http://[fd00:c1::a9fe:a9fe]/opc/v2/instance/", "strict", "metadata"),  # Oracle, IPv6
+    ("http://169.254.42.42/conf", "strict", "metadata"),  # Scaleway
+    ("http://[fd00:42::42]/conf", "strict", "metadata"),
+    ("http://[fd00:a9fe:a9fe::1]/v1/instance", "strict", "metadata"),  # Akamai / Linode
+    ("http://169.254.0.23/", "strict", "metadata"),  # Tencent Cloud
     # IPv6 forms of IPv4 addresses
     ("http://[::ffff:127.0.0.1]:{port}/", "lo", "loopback"),
     ("http://[::ffff:7f00:1]:{port}/", "lo", "loopback"),
@@ -211,7 +230,7 @@ def probe(tmp_path_factory) -> dict:
 
 def test_corpus_is_big_enough():
     hostile = [c for c in _corpus()["cases"] if c["expect"] != "OK"]
-    assert len(hostile) >= 40
+    assert len(hostile) >= 100
 
 
 def test_every_hostile_url_is_refused_with_ssrf_blocked(probe):
@@ -268,6 +287,94 @@ def test_dns_answer_is_pinned_and_checked_at_every_lookup(probe):
     assert probe["resolver_calls"].count("rebind.test") == 2
 
 
+# -- the machine's own addresses, in a network namespace of their own ---------------------------
+OWN_V4, OWN_V4_SECONDARY, OWN_V6 = "93.184.215.14", "93.184.215.99", "2606:4700:4700::1111"
+WIRESERVER = "168.63.129.16"
+# A veth pair when the kernel has it (an address on a real interface, not only on lo), else lo.
+OWN_SETUP = f"""
+set -e
+ip link set lo up
+if ip link add jss0 type veth peer name jss1 2>/dev/null; then
+  ip link set jss1 up && ip link set jss0 up && dev=jss0
+else
+  dev=lo
+fi
+ip addr add {OWN_V4}/24 dev $dev
+ip addr add {OWN_V4_SECONDARY}/24 dev $dev
+ip -6 addr add {OWN_V6}/64 dev $dev nodad
+ip addr add {WIRESERVER}/32 dev lo
+exec "$0" "$@"
+"""
+OWN_NAMES = {
+    "own.test": [OWN_V4],
+    "own6.test": [OWN_V6],
+    "partly-own.test": ["8.8.8.8", OWN_V6],  # one public answer, one of ours
+    "own.allowed.test": [OWN_V4],
+}
+# (url, config, expected reason or "OK")
+OWN_CASES = [
+    (f"http://{OWN_V4}:{{port}}/json", "strict", "own_address"),
+    (f"http://{OWN_V4_SECONDARY}:{{port}}/json", "strict", "own_address"),
+    (f"http://[{OWN_V6}]:{{port}}/json", "strict", "own_address"),
+    ("http://own.test:{port}/json", "strict", "own_address"),
+    ("http://own6.test:{port}/json", "strict", "own_address"),
+    ("http://partly-own.test:{port}/json", "strict", "own_address"),
+    ("http://[64:ff9b::5db8:d70e]:{port}/json", "strict", "own_address"),  # NAT64 of OWN_V4
+    ("http://[2002:5db8:d70e::1]:{port}/json", "strict", "own_address"),  # 6to4 of OWN_V4
+    (f"http://{WIRESERVER}:{{port}}/json", "strict", "metadata"),
+    ("http://8.8.8.8:{port}/json", "unknown", "own_address_unknown"),  # fails closed
+    ("http://own.allowed.test:{port}/json", "allowed", "OK"),  # allow-listed: exempt
+]
+
+
+@pytest.fixture(scope="module")
+def own_probe(tmp_path_factory) -> dict:
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.fail("the own-address probe needs `unshare` and `ip` (util-linux, iproute2)")
+    cases = tmp_path_factory.mktemp("own") / "cases.json"
+    cases.write_text(
+        json.dumps(
+            {
+                "names": OWN_NAMES,
+                "cases": [{"url": url, "config": config} for url, config, _ in OWN_CASES],
+                "reach": [OWN_V4, OWN_V4_SECONDARY, OWN_V6, WIRESERVER],
+            }
+        )
+    )
+    proc = subprocess.run(
+        ["unshare", "-n", "sh", "-c", OWN_SETUP, sys.executable,
+         str(TESTS / "ssrf_own_probe.py"), str(cases)],
+        capture_output=True, text=True, timeout=120, cwd=TESTS.parent,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        pytest.fail(f"the own-address probe failed: exit {proc.returncode}\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout)
+
+
+def test_the_machines_own_addresses_are_refused_before_any_connection(own_probe):
+    """A server bound to every address (as to 0.0.0.0) answers on the addresses the namespace's
+    interfaces carry, a secondary and an IPv6 one included; the guard refuses each of them, by
+    literal, by name, in NAT64 and 6to4 forms and among other answers, and nothing connects."""
+    results = own_probe["results"]
+    assert len(results) == len(OWN_CASES)
+    for (url, config, expected), got in zip(OWN_CASES, results, strict=True):
+        if expected == "OK":
+            continue
+        assert (got["code"], got["reason"]) == ("SSRF_BLOCKED", expected), (url, config, got)
+        assert got["connects"] == [] and got["accepted"] == [], got
+    # the listener does answer on every one of those addresses, and they were read as ours
+    for address, accepted in own_probe["reached"].items():
+        assert accepted, f"nothing answered on {address}: the test would prove nothing"
+    assert {OWN_V4, OWN_V4_SECONDARY, OWN_V6, WIRESERVER} <= set(own_probe["local_addresses"])
+
+
+def test_an_allow_listed_private_host_may_be_the_machine_itself(own_probe):
+    allowed = own_probe["results"][-1]
+    assert allowed["code"] == "OK" and allowed["status"] == 200
+    assert allowed["connects"] == [{"host": OWN_V4, "port": own_probe["port"]}]
+    assert allowed["accepted"] == [f"::ffff:{OWN_V4}"]
+
+
 # -- the parser and the address classes, directly ---------------------------------------------
 @pytest.mark.parametrize(
     ("url", "host", "port", "target", "plain"),
@@ -318,6 +425,14 @@ def test_malformed_urls_are_bad_requests(url):
         ("::8.8.8.8", "reserved"),  # deprecated IPv4-compatible form
         ("fec0::1", "private"),
         ("100::1", "reserved"),
+        ("168.63.129.16", "metadata"),  # Azure WireServer: a public range
+        ("168.63.129.17", None),
+        ("fd20:ce::254", "metadata"),
+        ("fd20:ce::255", "unique_local"),
+        ("fd00:ec2::23", "metadata"),
+        ("fd00:c1::a9fe:a9fe", "metadata"),
+        ("169.254.170.23", "metadata"),
+        ("169.254.170.24", "link_local"),
     ],
 )
 def test_address_classes(address, reason):

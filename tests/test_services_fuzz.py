@@ -673,3 +673,92 @@ def test_run_script_records_or_refuses(env):
             env.session.rollback()
 
     prop()
+
+
+# --- sdk.kv numbers --------------------------------------------------------------------------
+
+KV_CODES = {"INVALID_VALUE", "NUMBER_OUT_OF_RANGE", "NOT_A_NUMBER", "VALUE_TOO_LARGE"}
+kv_numbers = st.one_of(
+    st.integers(min_value=-(2**64), max_value=2**64),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e308, -1e308, 1.7976931348623157e308, 10**308, -(10**308), 10**309, 2**1024]),
+)
+kv_values = st.one_of(
+    kv_numbers,
+    st.lists(kv_numbers, max_size=3),
+    st.integers(min_value=1, max_value=400).map(_nested),  # 200 levels is the limit
+    json_values,
+)
+kv_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("incr"), st.sampled_from("ab"), kv_numbers),
+        st.tuples(st.just("set"), st.sampled_from("ab"), kv_values),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _js_equal(a: Any, b: Any) -> bool:
+    """Equality as JavaScript sees JSON: numbers by their double value, bool apart."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return float(a) == float(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_js_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_js_equal(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def test_kv_stores_only_values_a_script_can_read(env):
+    """Any sequence of ``sdk.kv.set`` / ``incr`` calls, with any numbers (NaN, Infinity, sums
+    past the largest double, integers no double holds) and any nesting: each call returns what
+    the database then holds, a value a script can read (``jsonvalues.check``), or is refused
+    with a kv error code and changes nothing. Never a raw database error (PostgreSQL's json
+    refuses Infinity; SQLite stored it, and the key could then not be read)."""
+    from flask_jsscripts import jsonvalues
+    from flask_jsscripts.models import KVEntry
+    from flask_jsscripts.runtime import HostCallError
+    from flask_jsscripts.services.broker import ScriptBroker
+
+    def stored(tenant: str) -> dict[str, Any]:
+        with Session(env.db.engine) as s, tenancy.tenant_scope(tenant):
+            return {row.key: row.value for row in s.scalars(select(KVEntry))}
+
+    @_settings(env, 120)
+    @given(ops=kv_ops)
+    def prop(ops):
+        tenant = _fresh_tenant()
+        with tenancy.tenant_scope(tenant):
+            script = scripts.create_script(
+                env.session, ScriptInput(name="kv", source="1"), config=env.config, runtime=None
+            ).script
+        broker = ScriptBroker(
+            engine=env.db.engine,
+            config=env.config,
+            exposed={},
+            tenant_id=tenant,
+            script_id=script.id,
+            user=None,
+        )
+        for op, key, value in ops:
+            before = stored(tenant)
+            try:
+                answer = broker(f"kv.{op}", [key, value])
+            except HostCallError as exc:
+                assert exc.code in KV_CODES, (op, value, exc.code, exc.message)
+                assert stored(tenant) == before
+                continue
+            after = stored(tenant)
+            jsonvalues.check(after[key])
+            # numbers as a script sees them: SQLite's NUMERIC affinity reads a top-level 0.0
+            # back as 0 and 2**64 as a double, neither of which JavaScript can tell apart
+            if op == "incr":
+                assert _js_equal(after[key], answer)
+            else:
+                assert _js_equal(after[key], json.loads(json.dumps(value)))
+            assert _js_equal(broker("kv.get", [key]), after[key])
+
+    prop()

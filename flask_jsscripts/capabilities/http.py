@@ -4,13 +4,15 @@ A script runs with the server's network position, so every request is checked be
 leaves: only ``http``/``https``; the URL is parsed here (not by a library whose idea of "the
 host" may differ from the resolver's), numeric hosts in any spelling the C library accepts
 (``2130706433``, ``0x7f.1``, ``0177.0.0.1``, ``127.1``) are normalised to the address they
-mean; *every* address the name resolves to must be public; the socket then connects to one of
-those checked addresses itself (no second lookup, so no DNS-rebinding window) while TLS still
-verifies the certificate for the host name. Redirects are followed here, each hop checked the
-same way. Responses are capped in size and the whole request, redirects included, in time.
+mean; *every* address the name resolves to must be public, no cloud metadata service and none
+of this machine's own; the socket then connects to one of those checked addresses itself (no
+second lookup, so no DNS-rebinding window) while TLS still verifies the certificate for the
+host name. Redirects are followed here, each hop checked the same way. Responses are capped in
+size and the whole request, redirects included, in time; a body is decoded from its charset
+(only those of :mod:`flask_jsscripts.charsets`) as it arrives, within the same deadline.
 
 No Flask, no database: the broker builds a :class:`GuardedHttpClient` from plain settings and
-may inject the resolver (tests map names to chosen addresses with it).
+may inject the resolver and the machine's own addresses (tests choose both).
 """
 
 from __future__ import annotations
@@ -24,16 +26,16 @@ import logging
 import re
 import socket
 import ssl
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urljoin
 
-from .. import metrics
+from .. import charsets, jsonvalues, metrics
 from ..runtime import HostCallError
+from .local_addresses import LocalAddresses, local_addresses
 
 log = logging.getLogger(__name__)
 
@@ -76,17 +78,33 @@ PATH_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
 # -- address policy --------------------------------------------------------------------------
 # Reasons an allow-listed private host (JSSCRIPTS_HTTP_ALLOW_PRIVATE_HOSTS) is exempt from;
 # metadata, unspecified, broadcast, multicast and reserved addresses are refused always.
-EXEMPTABLE = frozenset({"loopback", "private", "link_local", "unique_local", "shared", "benchmark"})
+EXEMPTABLE = frozenset(
+    {"loopback", "private", "link_local", "unique_local", "shared", "benchmark", "own_address"}
+)
 
 _V4 = ipaddress.ip_network
-METADATA_ADDRESSES = frozenset(
-    ipaddress.ip_address(a)
-    for a in (
-        "169.254.169.254",  # AWS, GCP, Azure, OpenStack, DigitalOcean, ...
-        "169.254.170.2",  # AWS ECS task credentials
-        "100.100.100.200",  # Alibaba Cloud
-        "192.0.0.192",  # Oracle Cloud
-        "fd00:ec2::254",  # AWS over IPv6
+# Cloud metadata services and host agents: they hand out credentials, user data or the host's
+# own configuration to whatever runs on the machine. Never reachable, not even for allow-listed
+# private hosts; most lie in link-local or unique-local ranges, Azure's WireServer does not.
+METADATA_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tuple(
+    ipaddress.ip_network(net)
+    for net in (
+        "169.254.169.254/32",  # AWS, GCP, Azure, Oracle, OpenStack, DigitalOcean, Hetzner, ...
+        "169.254.169.253/32",  # AWS VPC DNS resolver
+        "169.254.169.123/32",  # AWS Time Sync
+        "169.254.170.2/32",  # AWS ECS task metadata and credentials
+        "169.254.170.23/32",  # AWS EKS Pod Identity Agent (credentials)
+        "fd00:ec2::/32",  # AWS over IPv6: IMDS ::254, Pod Identity ::23, DNS ::253, NTP ::123
+        "168.63.129.16/32",  # Azure WireServer: host agent, DNS, health probes (a public range)
+        "fd20:ce::254/128",  # Google Cloud metadata over IPv6
+        "192.0.0.192/32",  # Oracle Cloud (legacy metadata)
+        "fd00:c1::a9fe:a9fe/128",  # Oracle Cloud metadata over IPv6
+        "100.100.100.200/32",  # Alibaba Cloud
+        "169.254.0.23/32",  # Tencent Cloud (metadata.tencentyun.com)
+        "169.254.42.42/32",  # Scaleway
+        "fd00:42::42/128",  # Scaleway over IPv6
+        "fd00:a9fe:a9fe::1/128",  # Akamai / Linode over IPv6
+        "fe80::a9fe:a9fe/128",  # OpenStack metadata over IPv6
     )
 )
 V4_RULES: tuple[tuple[ipaddress.IPv4Network, str], ...] = tuple(
@@ -137,12 +155,12 @@ def address_block_reason(ip: IPAddress) -> str | None:
     IPv6 forms that carry an IPv4 address (mapped ``::ffff:a.b.c.d``, compatible ``::a.b.c.d``,
     translated, NAT64 ``64:ff9b::/96`` and 6to4 ``2002::/16``) are judged by that address, so
     ``::ffff:127.0.0.1`` is loopback. Outside 2000::/3 nothing is global unicast in IPv6."""
-    if ip in METADATA_ADDRESSES:
+    if is_metadata(ip):
         return "metadata"
     if isinstance(ip, ipaddress.IPv4Address):
         for net, reason in V4_RULES:
             if ip in net:
-                return "metadata" if ip in METADATA_ADDRESSES else reason
+                return reason
         return None
     if ip == ipaddress.IPv6Address("::"):
         return "unspecified"
@@ -159,6 +177,25 @@ def address_block_reason(ip: IPAddress) -> str | None:
             return reason
     if ip not in GLOBAL_UNICAST_V6:
         return "reserved"
+    return None
+
+
+def is_metadata(ip: IPAddress) -> bool:
+    return any(ip.version == net.version and ip in net for net in METADATA_NETWORKS)
+
+
+def own_address_reason(ip: IPAddress, own: Callable[[], Collection[IPAddress]]) -> str | None:
+    """``own_address`` when ``ip`` (or the IPv4 address an IPv6 form carries: NAT64, 6to4)
+    is an address of this machine's interfaces; ``own_address_unknown`` when they cannot be
+    read (refused: the guard fails closed); else None."""
+    try:
+        addresses = own()
+    except OSError as exc:
+        log.error("sdk.http: cannot read this machine's own addresses (%s): refusing", exc)
+        return "own_address_unknown"
+    embedded = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else None
+    if ip in addresses or (embedded is not None and embedded in addresses):
+        return "own_address"
     return None
 
 
@@ -462,11 +499,13 @@ class GuardedHttpClient:
         settings: HttpSettings,
         *,
         resolver: Resolver | None = None,
+        own_addresses: LocalAddresses | None = None,
         ssl_context: ssl.SSLContext | None = None,
         context: Mapping[str, Any] | None = None,
     ):
         self.settings = settings
         self.resolver = resolver or system_resolver
+        self.own_addresses = own_addresses or local_addresses
         self.ssl_context = ssl_context
         self.context = dict(context or {})
 
@@ -501,10 +540,13 @@ class GuardedHttpClient:
         origin = target.origin
         for hop in range(self.settings.max_redirects + 1):
             addresses = self._check(target, req)
-            status, headers, payload = self._exchange(target, addresses, req)
+            status, headers, text = self._exchange(target, addresses, req)
             location = headers.get("location")
             if status not in REDIRECT_STATUSES or not location:
-                return {"status": status, "headers": headers, "body": _decode(headers, payload)}
+                body = _body_value(headers, text)
+                if time.monotonic() > req.deadline:  # parsing a big JSON body took the rest
+                    raise _timeout(req)
+                return {"status": status, "headers": headers, "body": body}
             if hop == self.settings.max_redirects:
                 raise HostCallError(
                     "TOO_MANY_REDIRECTS",
@@ -554,6 +596,8 @@ class GuardedHttpClient:
         addresses = [target.ip] if target.ip is not None else self._resolve(target, req)
         for ip in addresses:
             reason = address_block_reason(ip)
+            if reason is None and not private_ok:
+                reason = own_address_reason(ip, self.own_addresses)
             if reason is not None and not (private_ok and reason in EXEMPTABLE):
                 raise SSRFBlocked(reason, target.label)
         return addresses
@@ -591,8 +635,9 @@ class GuardedHttpClient:
     # -- the exchange --
     def _exchange(
         self, target: Target, addresses: list[IPAddress], req: _Request
-    ) -> tuple[int, dict[str, str], bytes]:
-        """One request/response on a socket connected to a checked address."""
+    ) -> tuple[int, dict[str, str], str]:
+        """One request/response on a socket connected to a checked address; the body comes
+        back decoded to text."""
         sock = self._connect(target, addresses, req)
         expired = threading.Event()
 
@@ -625,9 +670,10 @@ class GuardedHttpClient:
                 status = response.status
                 got = _response_headers(response.getheaders())
                 if status in REDIRECT_STATUSES and got.get("location"):
-                    payload = b""  # a redirect's own body is never read
+                    text = ""  # a redirect's own body is never read
                 else:
-                    payload = self._read(response, got)
+                    codec = _response_codec(got)  # an unsupported charset: nothing is read
+                    text = self._read(response, got, codec, req)
             except ssl.SSLCertVerificationError:
                 raise HostCallError(
                     "HTTP_ERROR", f"sdk.http: the TLS certificate of {target.host!r} is not trusted"
@@ -640,7 +686,7 @@ class GuardedHttpClient:
                 ) from None
             if expired.is_set():  # the cut may look like a normal end of a body
                 raise _timeout(req)
-            return status, got, payload
+            return status, got, text
         finally:
             watchdog.cancel()
             with contextlib.suppress(OSError):
@@ -669,21 +715,33 @@ class GuardedHttpClient:
             "HTTP_ERROR", f"sdk.http: cannot connect to {target.label} ({_kind(failure)})"
         )
 
-    def _read(self, response: http.client.HTTPResponse, headers: Mapping[str, str]) -> bytes:
+    def _read(
+        self,
+        response: http.client.HTTPResponse,
+        headers: Mapping[str, str],
+        codec: str,
+        req: _Request,
+    ) -> str:
+        """The body as text, decoded chunk by chunk as it arrives: decoding is linear in the
+        size (``charsets``), and the deadline is checked after every chunk, so a large body in
+        a slow charset cannot keep the run past the request's time limit."""
         cap = self.settings.max_response_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             raise _too_large(cap)
-        chunks: list[bytes] = []
+        decoder = charsets.incremental_decoder(codec)
+        parts: list[str] = []
         size = 0
         while True:
             chunk = response.read(READ_CHUNK)
-            if not chunk:
-                return b"".join(chunks)
             size += len(chunk)
             if size > cap:
                 raise _too_large(cap)
-            chunks.append(chunk)
+            parts.append(decoder.decode(chunk, final=not chunk))
+            if time.monotonic() > req.deadline:
+                raise _timeout(req)
+            if not chunk:
+                return "".join(parts)
 
 
 @functools.cache
@@ -784,43 +842,36 @@ def _response_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return headers
 
 
-def _decode(headers: Mapping[str, str], payload: bytes) -> Any:
-    """JSON bodies (``application/json``, ``*+json``) parsed; anything else as text."""
-    content_type = headers.get("content-type", "")
-    mime, _, params = content_type.partition(";")
-    mime = mime.strip().lower()
-    charset = "utf-8"
+def _content_type(headers: Mapping[str, str]) -> tuple[str, str | None]:
+    """The media type (lower case) and the ``charset`` parameter, if any."""
+    mime, _, params = headers.get("content-type", "").partition(";")
+    charset = None
     for param in params.split(";"):
         key, _, val = param.partition("=")
         if key.strip().lower() == "charset" and val.strip():
-            charset = val.strip().strip('"')
+            charset = val.strip()
+    return mime.strip().lower(), charset
+
+
+def _response_codec(headers: Mapping[str, str]) -> str:
+    """The codec of the response's charset (UTF-8 when it names none); a charset outside
+    the list is the script's error UNSUPPORTED_CHARSET, before the body is read."""
+    _mime, charset = _content_type(headers)
     try:
-        text = payload.decode(charset, errors="replace")
-    except LookupError:
-        text = payload.decode("utf-8", errors="replace")
+        return charsets.codec_for(charset)
+    except charsets.UnsupportedCharset as exc:
+        raise HostCallError("UNSUPPORTED_CHARSET", f"sdk.http: {exc}") from None
+
+
+def _body_value(headers: Mapping[str, str], text: str) -> Any:
+    """JSON bodies (``application/json``, ``*+json``) parsed; anything else as text, and so
+    is JSON a script could not hold (nested too deeply, numbers beyond a double)."""
+    mime, _charset = _content_type(headers)
     if mime == "application/json" or mime.endswith("+json"):
         try:
-            return json.loads(
-                text, parse_constant=_no_constant, parse_float=_finite, parse_int=_js_int
-            )
-        except (ValueError, RecursionError):
+            value = jsonvalues.parse(text)
+            jsonvalues.check(value)
+        except jsonvalues.JSONValueError:
             return text  # not JSON after all: the script still gets what came
+        return value
     return text
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError("number out of range")
-    return value
-
-
-def _js_int(text: str) -> int:
-    value = int(text)
-    if abs(value) > sys.float_info.max:  # no double holds it: JavaScript could not either
-        raise ValueError("number out of range")
-    return value

@@ -1,7 +1,9 @@
 """``sdk.kv``: small durable state per tenant and per script, in the database.
 
-Values are JSON, capped in size; keys are capped in length and in number per script; a value
-may expire (``ttlSeconds``). Expired keys read as missing and are removed lazily.
+Values are JSON, capped in size and nesting, with numbers a script can hold (finite, within a
+double's range: PostgreSQL's json refuses Infinity, and SQLite stored it where no script could
+read it back); keys are capped in length and in number per script; a value may expire
+(``ttlSeconds``). Expired keys read as missing and are removed lazily.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import jsonvalues
 from ..models import KVEntry, utcnow
 from ..runtime import HostCallError
 
@@ -57,15 +60,29 @@ class KVStore:
         return row
 
     def get(self, key: Any, default: Any = None) -> Any:
-        row = self._row(self._key(key))
-        return default if row is None else row.value
+        key = self._key(key)
+        row = self._row(key)
+        if row is None:
+            return default
+        try:  # a value stored before numbers were checked (SQLite kept Infinity)
+            jsonvalues.check(row.value)
+        except jsonvalues.JSONValueError as exc:
+            if exc.reason == "out_of_range":
+                raise HostCallError(
+                    "NUMBER_OUT_OF_RANGE",
+                    f"the value of {key!r} holds a number a script cannot read; "
+                    "set or delete the key",
+                ) from None
+        return row.value
 
     def set(self, key: Any, value: Any, ttl_seconds: Any = None) -> bool:
         key = self._key(key)
         try:
+            jsonvalues.check(value)
             size = len(json.dumps(value, allow_nan=False).encode())
-        except (TypeError, ValueError):
-            raise HostCallError("INVALID_VALUE", "the value must be JSON") from None
+        except (TypeError, ValueError) as exc:
+            detail = exc.message if isinstance(exc, jsonvalues.JSONValueError) else "not JSON"
+            raise HostCallError("INVALID_VALUE", f"the value must be JSON ({detail})") from None
         if size > self.max_value_bytes:
             raise HostCallError(
                 "VALUE_TOO_LARGE", f"the value is {size} bytes; the limit is {self.max_value_bytes}"
@@ -109,13 +126,19 @@ class KVStore:
 
     def incr(self, key: Any, by: Any = 1) -> int | float:
         key = self._key(key)
-        if isinstance(by, bool) or not isinstance(by, (int, float)):
-            raise HostCallError("INVALID_VALUE", "incr() adds a number")
+        if isinstance(by, bool) or not isinstance(by, (int, float)) or not _in_range(by):
+            raise HostCallError("INVALID_VALUE", "incr() adds a finite number")
         row = self._row(key, lock=True)
         current = 0 if row is None else row.value
         if isinstance(current, bool) or not isinstance(current, (int, float)):
             raise HostCallError("NOT_A_NUMBER", f"the value of {key!r} is not a number")
         value = current + by
+        if not _in_range(value):  # 1e308 + 1e308 is Infinity: nothing is stored
+            raise HostCallError(
+                "NUMBER_OUT_OF_RANGE",
+                f"incr() would take {key!r} beyond the range of a JavaScript number; "
+                "the value was not changed",
+            )
         if row is None:
             self.set(key, value)
         else:
@@ -142,3 +165,11 @@ class KVStore:
             return handler(*args)
         except TypeError:
             raise HostCallError("BAD_ARGUMENTS", f"wrong arguments for sdk.kv.{op}") from None
+
+
+def _in_range(number: int | float) -> bool:
+    try:
+        jsonvalues.check(number)
+    except jsonvalues.JSONValueError:
+        return False
+    return True

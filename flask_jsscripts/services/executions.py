@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import metrics, tenancy
+from .. import jsonvalues, metrics, tenancy
 from ..models import EXECUTION_TRIGGERS, Execution, Script, new_id, utcnow
 from ..runtime import (
     CompiledScript,
@@ -170,16 +170,16 @@ def _check_trigger(config: Mapping[str, Any], trigger: str) -> None:
 def _check_input(config: Mapping[str, Any], input: Any) -> str:
     """The input as JSON text, or ValidationError for one no run can take."""
     try:
-        encoded = json.dumps(input, allow_nan=False, ensure_ascii=False)
         # Found by tests/test_services_fuzz.py, each escaped as a raw exception: very deep
         # nesting (RecursionError), integers beyond a double (the runtime's ValueError, after
         # the row was already written, left it "running"), lone surrogates (the drivers
         # cannot encode them: UnicodeEncodeError here).
-        _check_js_input(input)
+        jsonvalues.check(input)
+        encoded = json.dumps(input, allow_nan=False, ensure_ascii=False)
         size = len(encoded.encode("utf-8"))
     except (TypeError, ValueError, RecursionError):
         raise ValidationError(
-            {"input": [f"the input must be JSON, nested at most {MAX_INPUT_DEPTH} levels"]}
+            {"input": [f"the input must be JSON, nested at most {jsonvalues.MAX_DEPTH} levels"]}
         ) from None
     if size > config["JSSCRIPTS_MAX_INPUT_BYTES"]:
         raise ValidationError(
@@ -283,27 +283,6 @@ class _Plan:
             execution.input,
             execution.event_id,
         )
-
-
-MAX_INPUT_DEPTH = 200
-
-
-def _check_js_input(value: Any) -> None:
-    """Raise ValueError for an integer no JavaScript number can hold, or nesting deeper than
-    MAX_INPUT_DEPTH (the runtime walks input recursively: ~500 levels raised RecursionError
-    there, after the row was written). Iterative, so it cannot recurse itself."""
-    stack = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_INPUT_DEPTH:
-            raise ValueError(f"input nested deeper than {MAX_INPUT_DEPTH} levels")
-        if isinstance(item, int) and not isinstance(item, bool):
-            if abs(item) > 1.7976931348623157e308:
-                raise ValueError("integer too large for JavaScript")
-        elif isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend((v, depth + 1) for v in item)
 
 
 # The statements of a run's start and end: built once (constructing a statement costs more

@@ -48,13 +48,14 @@ view alike.
 from __future__ import annotations
 
 import json
-import math
 import operator
 import re
 from collections import OrderedDict
 from collections.abc import Callable
 from threading import Lock
 from typing import Any
+
+from .. import jsonvalues
 
 __all__ = [
     "COMBINATORS",
@@ -103,7 +104,8 @@ def validate_filter(tree: Any) -> list[str]:
     """Every problem of ``tree`` as "location: message" lines; empty when the filter is valid.
 
     Never raises on any input: nesting is checked before descending (so recursion stays within
-    MAX_DEPTH) and condition values, which may be arbitrarily deep JSON, are walked iteratively.
+    MAX_DEPTH) and condition values are walked iteratively (``jsonvalues.check``: nested at
+    most ``jsonvalues.MAX_DEPTH`` levels, as everywhere JSON is stored).
     """
     if tree is None or (isinstance(tree, dict) and not tree):
         return []
@@ -210,7 +212,11 @@ class _Validation:
                 self.add(where, f"missing: operator {op!r} needs a value")
             return
         value = node["value"]
-        if not _is_plain_json(value):
+        problem = _json_problem(value)
+        if problem == "too_deep":
+            self.add(where, f"nested too deeply (at most {jsonvalues.MAX_DEPTH} levels)")
+            return
+        if problem is not None:
             self.add(where, "must be plain JSON (no NaN, Infinity or non-JSON types)")
             return
         if op == "exists":
@@ -243,25 +249,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _is_plain_json(value: Any) -> bool:
-    """JSON types only, finite floats, string keys; iterative so depth cannot exhaust the stack."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if item is None or isinstance(item, (str, bool, int)):
-            continue
-        if isinstance(item, float):
-            if not math.isfinite(item):
-                return False
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            if not all(isinstance(k, str) for k in item):
-                return False
-            stack.extend(item.values())
-        else:
-            return False
-    return True
+def _json_problem(value: Any) -> str | None:
+    """None for JSON types only, finite numbers, string keys and bounded nesting; else the
+    reason ``jsonvalues.check`` gives."""
+    try:
+        jsonvalues.check(value, exact=True)
+    except jsonvalues.JSONValueError as exc:
+        return exc.reason
+    return None
 
 
 def _kind(value: Any) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import tenancy
+from .. import jsonvalues, tenancy
 from ..models import HttpEndpoint, Script, ScriptVersion, utcnow
 from ..runtime import Runtime, RuntimeBusyError, ScriptSyntaxError
 from .errors import PermissionDenied, ValidationError
@@ -366,9 +366,13 @@ def _check_filter(label: str, value: Any, problems: _Problems) -> None:
     if value is None:
         return
     try:
+        jsonvalues.check(value, exact=True)
         size = len(json.dumps(value, allow_nan=False).encode())
-    except (TypeError, ValueError, RecursionError):
-        problems.add(f"{label}.event_filter", "must be plain JSON")
+    except (TypeError, ValueError):
+        problems.add(
+            f"{label}.event_filter",
+            f"must be plain JSON, nested at most {jsonvalues.MAX_DEPTH} levels",
+        )
         return
     if size > MAX_FILTER_BYTES:
         problems.add(f"{label}.event_filter", f"larger than {MAX_FILTER_BYTES} bytes")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .. import tenancy
+from .. import jsonvalues, tenancy
 from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, utcnow
 from ..runtime import CompiledScript, Limits, Runtime, RuntimeBusyError, ScriptSyntaxError
 from .cron import next_runs
@@ -241,9 +241,14 @@ def _check_filter(value: dict[str, Any], errors: _Errors) -> None:
     """Plain, bounded JSON: NaN, non-JSON values or very deep nesting used to reach the JSON
     column and fail at flush (PostgreSQL rejects NaN; json.dumps raises RecursionError)."""
     try:
+        jsonvalues.check(value, exact=True)
         encoded = json.dumps(value, allow_nan=False, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        errors.add("event_filter", "must be plain JSON (no NaN or Infinity)")
+    except (TypeError, ValueError):
+        errors.add(
+            "event_filter",
+            f"must be plain JSON (no NaN or Infinity), nested at most {jsonvalues.MAX_DEPTH} "
+            "levels",
+        )
         return
     if len(encoded.encode("utf-8", "surrogatepass")) > MAX_FILTER_BYTES:
         errors.add("event_filter", f"at most {MAX_FILTER_BYTES} bytes")

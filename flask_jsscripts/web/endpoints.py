@@ -24,7 +24,6 @@ that neither the script's headers nor the host's hooks can take them off), and w
 
 from __future__ import annotations
 
-import json
 import logging
 from contextlib import ExitStack
 from typing import Any
@@ -34,7 +33,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .. import permissions, tenancy
+from .. import charsets, jsonvalues, permissions, tenancy
 from ..permissions import SCRIPTS_EXECUTE
 from ..services import endpoints as endpoint_service
 from ..services.endpoints import NOT_FOUND, Endpoints, Reply, Route, error_reply
@@ -100,10 +99,16 @@ def _headers() -> dict[str, str]:
 
 def _body(limit: int) -> Any:
     """The parsed body: JSON (application/json, */*+json), form fields (urlencoded or
-    multipart; file parts are left out), else the text; None when empty."""
+    multipart; file parts are left out), else the text; None when empty. A ``charset``
+    outside :mod:`flask_jsscripts.charsets` is refused before anything is read or decoded."""
     length = request.content_length
     if length is not None and length > limit:
         raise _BadBody(413, "the request body is too large")
+    charset = request.mimetype_params.get("charset")
+    try:
+        codec = charsets.codec_for(charset)
+    except charsets.UnsupportedCharset as exc:
+        raise _BadBody(415, str(exc)) from None
     request.max_content_length = limit  # also bounds chunked bodies without a length
     mimetype = request.mimetype
     try:
@@ -115,15 +120,16 @@ def _body(limit: int) -> Any:
     if not raw:
         return None
     if mimetype == "application/json" or mimetype.endswith("+json"):
-        try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
+        try:  # UTF-8 or no charset: JSON's own detection (UTF-8, -16 or -32, a BOM)
+            return jsonvalues.parse(
+                raw if codec == charsets.DEFAULT else charsets.decode(raw, codec)
+            )
+        except jsonvalues.JSONValueError as exc:
+            if exc.reason == "too_deep":
+                message = f"the request body is nested deeper than {jsonvalues.MAX_DEPTH} levels"
+                raise _BadBody(400, message) from None
             raise _BadBody(400, "the request body is not valid JSON") from None
-    charset = request.mimetype_params.get("charset", "utf-8")
-    try:
-        return raw.decode(charset, "replace")
-    except LookupError:
-        return raw.decode("utf-8", "replace")
+    return charsets.decode(raw, codec)
 
 
 def _request_data(path: str, params: dict[str, str], limit: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .. import jsonvalues
 from ..i18n import lazy_gettext as _
 from ..models import Script
 from ..services.validation import HTTP_AUTH_MODES, HTTP_METHODS, LIMIT_KEYS, ScriptInput
@@ -91,9 +92,11 @@ def _json_object(form: Any, field: Any) -> None:
         field.parsed = None
         return
     try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise StopValidation(str(_("Not valid JSON: %(error)s", error=str(exc)))) from None
+        value = jsonvalues.parse(text)
+    except jsonvalues.JSONValueError as exc:
+        if exc.reason == "too_deep":
+            raise StopValidation(str(_("The filter is nested too deeply."))) from None
+        raise StopValidation(str(_("Not valid JSON: %(error)s", error=exc.message))) from None
     if not isinstance(value, dict):
         raise StopValidation(str(_("The filter must be a JSON object.")))
     field.parsed = value

@@ -49,7 +49,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 from wtforms.validators import ValidationError as WTFValidationError
 
-from .. import permissions, tenancy
+from .. import jsonvalues, permissions, tenancy
 from ..i18n import gettext as _
 from ..i18n import locale_name, ngettext
 from ..models import (
@@ -451,22 +451,18 @@ MAX_SAMPLE_CHARS = 64 * 1024  # a sample event payload pasted into the filter te
 
 def _load_json(raw: str) -> tuple[Any, str, str]:
     """(value, problem, detail) of JSON typed into the filter tester: problem is "" (fine),
-    "invalid" (detail: the parser's message) or "deep" (past the parser's nesting limit)."""
+    "invalid" (detail: the parser's message) or "deep" (past ``jsonvalues.MAX_DEPTH``)."""
     try:
-        return json.loads(raw, parse_constant=_no_constant), "", ""
-    except RecursionError:
-        return None, "deep", ""
-    except ValueError as exc:
-        return None, "invalid", str(exc)
+        return jsonvalues.parse(raw), "", ""
+    except jsonvalues.JSONValueError as exc:
+        if exc.reason == "too_deep":
+            return None, "deep", ""
+        return None, "invalid", exc.message
 
 
 def _compact(value: Any, limit: int = 300) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 @jsview((SCRIPTS_UPDATE, SCRIPTS_CREATE))
@@ -644,9 +640,15 @@ def _parse_input(raw: str) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
-    except ValueError as exc:
-        message = _("The input is not valid JSON: %(error)s", error=exc)
+        return jsonvalues.parse(raw)
+    except jsonvalues.JSONValueError as exc:
+        if exc.reason == "too_deep":
+            message = _(
+                "The input is nested too deeply (at most %(num)s levels).",
+                num=jsonvalues.MAX_DEPTH,
+            )
+        else:
+            message = _("The input is not valid JSON: %(error)s", error=exc.message)
         raise ValidationError({"input": [message]}) from None
 
 

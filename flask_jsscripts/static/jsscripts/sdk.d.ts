@@ -28,7 +28,12 @@ interface HttpResponse {
   body: any;
 }
 
-/** Outbound HTTP, guarded against SSRF: public http/https hosts only, size and time capped. */
+/**
+ * Outbound HTTP, guarded against SSRF: public http/https hosts only, size and time capped.
+ * Failures throw an Error whose `code` is SSRF_BLOCKED, HTTP_TIMEOUT, HTTP_ERROR,
+ * RESPONSE_TOO_LARGE, TOO_MANY_REDIRECTS, UNSUPPORTED_CHARSET (the answer's charset is not one
+ * the server decodes: UTF-8, UTF-16, ISO-8859-x, windows-125x, ...) or BAD_REQUEST.
+ */
 interface JSScriptsHttp {
   /** GET a URL; returns {status, headers, body}. */
   get(url: string, options?: HttpRequestOptions): HttpResponse;
@@ -50,7 +55,10 @@ interface JSScriptsKV {
   set(key: string, value: JSONValue, ttlSeconds?: number): boolean;
   /** Remove `key`; returns true if it existed. */
   delete(key: string): boolean;
-  /** Add `by` (default 1) to the number under `key` (missing counts as 0); returns the new value. */
+  /**
+   * Add `by` (default 1) to the number under `key` (missing counts as 0); returns the new value.
+   * Throws NUMBER_OUT_OF_RANGE, and changes nothing, when the sum is beyond a JavaScript number.
+   */
   incr(key: string, by?: number): number;
 }
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from . import jsonvalues, tenancy
 from .models import SCRIPT_STATUSES, SCRIPT_TYPES, DeadLetter, Execution, Script
-from .services import dead_letters, events, executions, scripts, transfer
+from .services import dead_letters, events, executions, outputs, scripts, transfer
 from .services.errors import NotFound, ServiceError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -224,13 +224,18 @@ def _read_input(text: str | None, file: IO[str] | None) -> Any:
         raise UsageFailure(f"the input is not valid JSON: {exc}") from None
 
 
-def _execution_view(execution: Execution) -> dict[str, Any]:
+def _execution_view(execution: Execution, head: outputs.OutputHead | None) -> dict[str, Any]:
+    """The run as JSON: its output inline up to ``outputs.INLINE_BYTES`` (bigger ones are left
+    out, ``output_truncated``: ``--output-file`` writes them)."""
+    inline = head is not None and head.size <= outputs.INLINE_BYTES
     return {
         "id": execution.id,
         "status": execution.status,
         "end_reason": execution.end_reason,
         "version": execution.version,
-        "output": execution.output,
+        "output": execution.output if inline else None,
+        "output_bytes": head.size if head is not None else None,
+        "output_truncated": head is not None and not inline,
         "error": execution.error,
         "console": execution.console,
         "logs": execution.logs,
@@ -238,12 +243,28 @@ def _execution_view(execution: Execution) -> dict[str, Any]:
     }
 
 
-def _print_run(view: dict[str, Any]) -> None:
+def _write_output(session: Session, execution_id: str, path: str) -> int:
+    """Write the stored output's JSON text to ``path`` a piece at a time; its size in bytes."""
+    written = 0
+    with open(path, "wb") as fh:
+        while True:
+            piece = outputs.read_output_bytes(session, execution_id, written, outputs.CHUNK_BYTES)
+            fh.write(piece)
+            written += len(piece)
+            if len(piece) < outputs.CHUNK_BYTES:
+                return written
+
+
+def _print_run(view: dict[str, Any], head: outputs.OutputHead | None) -> None:
     reason = view["end_reason"]
     detail = f" ({reason})" if reason and reason != view["status"] else ""
     click.echo(f"status: {view['status']}{detail}")
     if view["status"] == "completed":
-        click.echo(f"result: {_dumps(view['output'], indent=2)}")
+        click.echo(f"result: {head.text if head is not None else 'null'}")
+        if head is not None and not head.complete:
+            click.echo(
+                f"... {head.more} more bytes not shown (--output-file FILE writes the whole output)"
+            )
     for entry in view["console"] or []:
         click.echo(f"console [{entry.get('level', 'log')}] {entry.get('message', '')}")
     error = view["error"]
@@ -269,10 +290,21 @@ def _at(error: dict[str, Any]) -> str:
     help="File with the input as JSON ('-' for stdin).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the execution as JSON.")
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the run's whole output (its JSON text) to this file.",
+)
 def run_command(
-    name_or_id: str, tenant: str, input_text: str | None, input_file: IO[str] | None, as_json: bool
+    name_or_id: str,
+    tenant: str,
+    input_text: str | None,
+    input_file: IO[str] | None,
+    as_json: bool,
+    output_file: str | None,
 ) -> None:
-    """Run a script now (manual trigger) and print its outcome.
+    """Run a script now (manual trigger) and print its outcome: the output in full up to 1 MiB
+    with --json, its first 64 KiB otherwise; --output-file writes all of it.
 
     Exit code 0 when the run completed, 1 when it failed or timed out, 2 for bad usage.
     """
@@ -285,13 +317,23 @@ def run_command(
             execution = executions.run_script(
                 session, state.run_context(), script.id, "manual", payload
             )
-            view = _execution_view(execution)
+            completed = execution.status == "completed"
+            head = outputs.output_head(session, execution.id) if completed else None
+            view = _execution_view(execution, head)
+            if output_file is not None and head is None:
+                click.echo("no output written: the run has no output", err=True)
+            elif output_file is not None:
+                try:
+                    written = _write_output(session, execution.id, output_file)
+                except OSError as exc:
+                    raise CommandFailure(f"cannot write {output_file}: {exc.strerror}") from None
+                click.echo(f"wrote the output ({written} bytes) to {output_file}", err=True)
     finally:
         state.close_runtime()  # a pool this command started must not outlive it
     if as_json:
         click.echo(_dumps(view, indent=2))
     else:
-        _print_run(view)
+        _print_run(view, head)
     if view["status"] != "completed":
         raise click.exceptions.Exit(1)
 

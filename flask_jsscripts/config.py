@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
     "JSSCRIPTS_DEFAULT_OUTPUT_BYTES": 1 * MIB,
     # Largest output cap a script may ask for, in bytes.
     "JSSCRIPTS_MAX_OUTPUT_BYTES": 10 * MIB,
+    # Most JSON elements in one value a run hands to the host (its result, an sdk.log meta, an
+    # sdk call's arguments); more end the run as output_limit. Not settable per script.
+    "JSSCRIPTS_MAX_OUTPUT_ELEMENTS": 100_000,
     # Default number of console entries kept per run.
     "JSSCRIPTS_DEFAULT_CONSOLE_ENTRIES": 1000,
     # Largest console-entry cap a script may ask for.
@@ -230,6 +233,7 @@ RULES: dict[str, Check] = {
     "JSSCRIPTS_MAX_MEMORY_MB": _int(8),
     "JSSCRIPTS_DEFAULT_OUTPUT_BYTES": _int(1),
     "JSSCRIPTS_MAX_OUTPUT_BYTES": _int(1),
+    "JSSCRIPTS_MAX_OUTPUT_ELEMENTS": _int(1, 100_000_000),
     "JSSCRIPTS_DEFAULT_CONSOLE_ENTRIES": _int(0),
     "JSSCRIPTS_MAX_CONSOLE_ENTRIES": _int(0),
     "JSSCRIPTS_DEFAULT_HOST_CALLS": _int(0),

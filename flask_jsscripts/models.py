@@ -314,7 +314,9 @@ class Execution(_ScriptChild, Base):
     # Why the run ended, finer than status: memory, output_limit, host_call_limit, crashed...
     end_reason: Mapped[str | None] = mapped_column(String(32))
     input: Mapped[Any | None] = mapped_column(JSON)
-    output: Mapped[Any | None] = mapped_column(JSON)
+    # Deferred: loaded only when read (up to JSSCRIPTS_MAX_OUTPUT_BYTES of JSON); pages show a
+    # head of its text instead (services.outputs)
+    output: Mapped[Any | None] = mapped_column(JSON, deferred=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     console: Mapped[list[Any]] = mapped_column(default=lambda: [])
     logs: Mapped[list[Any]] = mapped_column(default=lambda: [])

@@ -335,3 +335,64 @@ def test_dead_letter_is_replayed_from_the_list_and_the_filter_is_tested(server, 
     page.wait_for_selector("#jsscripts-filter-result >> text=not valid JSON")
     _shoot(page, "filter-test")
     page.context.close()
+
+
+BIG_ROWS = 8000
+BIG_SOURCE = (
+    "function main(ctx) {\n"
+    "  var x = new Array(301).join('x'), rows = [];\n"
+    f"  for (var i = 0; i < {BIG_ROWS}; i++)\n"
+    "    rows.push({i: i, text: 'row ' + i + ' \\u0436 ' + x});\n"
+    "  return rows;\n"
+    "}\n"
+)
+
+
+def test_a_big_output_shows_its_head_and_downloads_whole(server, browser, instance, tmp_path):
+    """2.7 MB of output: the Run result and the execution page show its first 64 KiB and how
+    much is left out, and the link downloads the file the database holds, byte for byte."""
+    import json
+    import sqlite3
+
+    page = _page(browser)
+    _login(page, server, "admin@acme.test")
+    page.goto(server + "/admin/scripts/new")
+    _editor_ready(page)
+    page.fill("input[name=name]", "browser big output")
+    page.evaluate("(code) => window.jsscriptsEditor.get('source').setValue(code)", BIG_SOURCE)
+    page.click("details.jsscripts-limits summary")
+    page.fill("input[name=limit_output_bytes]", str(10 * 1024 * 1024))
+    page.click("form.jsscripts-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/admin/scripts/[0-9a-f-]{36}$"))
+
+    page.click("#jsscripts-run-panel button[type=submit]")
+    page.wait_for_selector("#jsscripts-run-panel >> text=more bytes not shown")
+    shown = page.inner_text("#jsscripts-run-panel pre.jsscripts-output")
+    assert shown.startswith('[\n  {\n    "i": 0,\n    "text": "row 0 ж xxx')
+    assert len(shown) <= 64 * 1024 + 1
+    link = page.locator("#jsscripts-run-panel a:has-text('Download the whole output')")
+    execution_id = re.search(r"/executions/([0-9a-f-]{36})/output", link.get_attribute("href"))[1]
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == f"browser_big_output-{execution_id}-output.json"
+    saved = tmp_path / "output.json"
+    download.save_as(saved)
+    data = saved.read_bytes()
+    with sqlite3.connect(instance / "example.db") as conn:
+        (stored,) = conn.execute(
+            "SELECT CAST(output AS TEXT) FROM jsscripts_executions WHERE id = ?", (execution_id,)
+        ).fetchone()
+    assert data == stored.encode("utf-8") and len(data) > 2_500_000
+    rows = json.loads(data)
+    assert len(rows) == BIG_ROWS and rows[-1] == {
+        "i": BIG_ROWS - 1,
+        "text": f"row {BIG_ROWS - 1} ж " + "x" * 300,
+    }
+
+    page.click("#jsscripts-run-panel a:has-text('Details')")
+    page.wait_for_url(re.compile(rf".*/executions/{execution_id}$"))
+    more = int(re.search(r"(\d+) more bytes not shown", page.inner_text("main"))[1])
+    assert len(data) - 64 * 1024 <= more < len(data)
+    _shoot(page, "execution-big-output")
+    page.context.close()

@@ -15,6 +15,7 @@ import pytest
 from consumer_fixtures import *  # noqa: F403 - stack, wait_for, RedisServer, free_port
 from consumer_fixtures import TENANT, RedisServer, free_port, wait_for
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from flask_jsscripts import tenancy
 from flask_jsscripts.models import DeadLetter, Execution, OutboxEvent
@@ -35,6 +36,7 @@ def executions_of(stack, script_id):
     return stack.query(
         lambda s: s.scalars(
             select(Execution)
+            .options(undefer(Execution.output))  # read after the session is gone
             .where(Execution.script_id == script_id)
             .order_by(Execution.created_at, Execution.attempt)
         ).all()

@@ -28,7 +28,15 @@ from sqlalchemy.orm import Session
 import flask_jsscripts.services as services_pkg
 from flask_jsscripts import tenancy
 from flask_jsscripts.models import ALL_MODELS, DeadLetter, Execution, OutboxEvent, Script
-from flask_jsscripts.services import dead_letters, endpoints, events, executions, scripts, transfer
+from flask_jsscripts.services import (
+    dead_letters,
+    endpoints,
+    events,
+    executions,
+    outputs,
+    scripts,
+    transfer,
+)
 from flask_jsscripts.services.broker import ScriptBroker
 from flask_jsscripts.services.errors import NotFound
 from flask_jsscripts.services.validation import ScriptInput
@@ -238,6 +246,11 @@ CASES: dict[str, Any] = {
     "endpoints.revoke_token": lambda e, t: endpoints.revoke_token(e.session, t.script_id),
     "executions.get_execution": lambda e, t: executions.get_execution(e.session, t.execution_id),
     "executions.list_executions": lambda e, t: executions.list_executions(e.session, t.script_id),
+    "outputs.output_head": lambda e, t: outputs.output_head(e.session, t.execution_id),
+    "outputs.output_size": lambda e, t: outputs.output_size(e.session, t.execution_id),
+    "outputs.read_output_bytes": lambda e, t: outputs.read_output_bytes(
+        e.session, t.execution_id, 0, 100
+    ),
     "transfer.export_scripts": lambda e, t: transfer.export_scripts(e.session, [t.script_id]),
     "dead_letters.get_dead_letter": lambda e, t: dead_letters.get_dead_letter(
         e.session, t.dead_letter_id

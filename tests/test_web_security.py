@@ -94,6 +94,7 @@ MATRIX: dict[tuple[str, str], Route] = {
     ),
     ("executions", "GET"): Route("GET", "scripts.read", ("script_id",)),
     ("execution", "GET"): Route("GET", "scripts.read", ("script_id", "execution_id")),
+    ("execution_output", "GET"): Route("GET", "scripts.read", ("script_id", "execution_id")),
     ("versions", "GET"): Route("GET", "scripts.read", ("script_id",)),
     ("version", "GET"): Route("GET", "scripts.read", ("script_id", "number")),
     ("rollback", "POST"): Route("POST", "scripts.update", ("script_id", "number")),

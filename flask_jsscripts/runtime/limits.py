@@ -19,6 +19,9 @@ class Limits:
     console_entries: int = 1000  # console/sdk.log entries kept; more are counted as dropped
     console_bytes: int = 262_144  # total characters of console messages (and sdk.log meta) kept
     host_calls: int = 1000  # sdk.* calls that reach the host
+    # JSON values in one value handed to the host (the result, an sdk.log meta, an sdk call's
+    # arguments): the host builds each as a Python object, ~60-100 bytes apiece
+    output_elements: int = 100_000
 
     def validate(self) -> Limits:
         checks = {
@@ -28,6 +31,7 @@ class Limits:
             "console_entries": 0 <= self.console_entries <= 1_000_000,
             "console_bytes": 0 <= self.console_bytes <= 64 * 1_048_576,
             "host_calls": 0 <= self.host_calls <= 1_000_000,
+            "output_elements": 1 <= self.output_elements <= 100_000_000,
         }
         bad = [name for name, ok in checks.items() if not ok]
         if bad:

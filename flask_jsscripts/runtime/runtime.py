@@ -29,7 +29,7 @@ from typing import Any
 from .errors import HostCallError, RuntimeClosedError, ScriptSyntaxError
 from .limits import MAX_RUNS_PER_WORKER, Limits
 from .pool import WorkerPool, WorkerProcess
-from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode, write_all
+from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode, json_values, write_all
 
 log = logging.getLogger("flask_jsscripts.runtime")
 
@@ -161,6 +161,74 @@ def _reply_error(code: str, message: str) -> bytes:
 
 class _DeadlinePassed(Exception):
     """Writing to the worker outlasted the deadline: it is not reading its pipe."""
+
+
+class _TooManyValues(Exception):
+    """A frame carries a value with more JSON values than the run's ``output_elements``."""
+
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+# Values of a frame around the one it carries (op, retire, metrics, status, error fields...):
+# an honest worker's frames have far fewer.
+_ENVELOPE_VALUES = 64
+# op -> where its frame carries a value of the script's making, and how the error names it
+_CARRIED = {
+    "result": ("body", "value", "the result has"),
+    "log": ("entry", "meta", "an sdk.log entry has"),
+    "console": ("entry", "meta", "a console entry has"),
+    "call": ("req", "args", "the arguments of an sdk call have"),
+}
+_OP = re.compile(rb'\{"op":"(\w+)"')
+
+
+def _carrier(line: bytes) -> str:
+    """What a frame not decoded carries, as its op says (an honest worker writes it first)."""
+    match = _OP.match(line)
+    op = match.group(1).decode("ascii") if match else ""
+    return _CARRIED[op][2] if op in _CARRIED else "a frame has"
+
+
+def _count_values(value: Any, limit: int) -> int:
+    """The JSON values in ``value``, counted up to one past ``limit``."""
+    count, stack = 0, [value]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def _read_counted(
+    worker: WorkerProcess, deadline: float, max_bytes: int, limit: int
+) -> dict | None:
+    """The next frame of a run, like ``Runtime._read``; raises _TooManyValues, before building
+    a single Python object of it, when the value it carries has more than ``limit`` JSON values.
+
+    The worker is untrusted, so its frame is counted here, on the bytes (``json_values``), not
+    in the sandbox. The count covers the whole frame: past ``limit`` plus any honest envelope
+    the frame is refused unread; just past ``limit`` it is decoded (no more than the limit plus
+    the envelope) and its carried value counted exactly."""
+    line = worker.reader.read(deadline, max_bytes)
+    if line is None:
+        return None
+    # each value takes at least one byte: a frame no longer than the limit needs no count
+    counted = json_values(line) if len(line) > limit else 0
+    if counted > limit + _ENVELOPE_VALUES:
+        raise _TooManyValues(_carrier(line))
+    frame = decode(line)
+    if counted > limit:
+        outer, inner, what = _CARRIED.get(frame["op"], ("", "", "a frame has"))
+        holder = frame.get(outer)
+        carried = holder.get(inner) if isinstance(holder, dict) and inner in holder else frame
+        if _count_values(carried, limit) > limit:
+            raise _TooManyValues(what)
+    return frame
 
 
 def _send(worker: WorkerProcess, data: bytes, deadline: float) -> None:
@@ -470,7 +538,7 @@ class Runtime:
             }
             _send(worker, encode(run_frame), deadline)
             while True:
-                frame = self._read(worker, deadline, max_frame)
+                frame = _read_counted(worker, deadline, max_frame, limits.output_elements)
                 if frame is None:
                     status = "timeout"
                     break
@@ -497,6 +565,9 @@ class Runtime:
             status = "crashed"
         except _DeadlinePassed:
             status = "timeout"
+        except _TooManyValues as exc:
+            status = "output_limit"
+            too_many = exc.what
         duration_ms = (time.perf_counter() - started) * 1000
         metrics: dict[str, Any] = {
             "duration_ms": round(duration_ms, 3),
@@ -513,6 +584,12 @@ class Runtime:
                 error = _error(
                     "TimeoutError", f"the script ran longer than its limit of {limits.timeout:g} s"
                 )
+            elif status == "output_limit":
+                message = (
+                    f"{too_many} more than {limits.output_elements} JSON elements"
+                    " (the output element limit)"
+                )
+                error = {**_error("LimitError", message), "code": "output_limit"}
             else:
                 how = f" (signal {-code})" if code is not None and code < 0 else ""
                 error = _error("InternalError", f"the sandbox worker died{how}")

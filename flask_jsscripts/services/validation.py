@@ -306,6 +306,7 @@ def effective_limits(script_limits: Mapping[str, Any], config: Mapping[str, Any]
         output_bytes=int(values["output_bytes"]),
         console_entries=int(values["console_entries"]),
         host_calls=int(values["host_calls"]),
+        output_elements=int(config["JSSCRIPTS_MAX_OUTPUT_ELEMENTS"]),
     )
 
 

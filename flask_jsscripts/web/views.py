@@ -40,6 +40,7 @@ from flask import (
     render_template,
     request,
     send_from_directory,
+    stream_with_context,
     url_for,
 )
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
@@ -47,6 +48,7 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.utils import secure_filename
 from wtforms.validators import ValidationError as WTFValidationError
 
 from .. import jsonvalues, permissions, tenancy
@@ -75,6 +77,7 @@ from ..services import dead_letters as dead_letter_service
 from ..services import endpoints as endpoint_service
 from ..services import executions as execution_service
 from ..services import filters as filter_service
+from ..services import outputs as output_service
 from ..services import scripts as script_service
 from ..services.errors import (
     NotFound,
@@ -695,6 +698,7 @@ def run(script_id: str) -> Any:
             run_input=raw,
             run_errors=[],
             result=execution,
+            result_output=_output_head(execution),
         )
         # The history table listens for this event and reloads itself (new run on top).
         return Response(html, mimetype="text/html", headers={"HX-Trigger": "jsscripts:ran"})
@@ -716,13 +720,64 @@ def executions(script_id: str) -> Any:
     )
 
 
-@jsview(SCRIPTS_READ)
-def execution(script_id: str, execution_id: str) -> Any:
+def _execution_of(script_id: str, execution_id: str) -> tuple[Script, Execution]:
     script = _get_script(script_id)
     found = execution_service.get_execution(_session(), execution_id)
     if found.script_id != script.id:
         raise NotFound("execution not found")
-    return render_template("jsscripts/execution.html", script=script, execution=found)
+    return script, found
+
+
+def _output_head(execution: Execution) -> output_service.OutputHead | None:
+    """The head of a completed run's output (pages never load an output whole)."""
+    if execution.status != "completed":
+        return None
+    return output_service.output_head(_session(), execution.id)
+
+
+@jsview(SCRIPTS_READ)
+def execution(script_id: str, execution_id: str) -> Any:
+    script, found = _execution_of(script_id, execution_id)
+    return render_template(
+        "jsscripts/execution.html", script=script, execution=found, output=_output_head(found)
+    )
+
+
+@jsview(SCRIPTS_READ)
+def execution_output(script_id: str, execution_id: str) -> Any:
+    """A completed run's whole output, as the JSON file it is stored as, streamed a piece at a
+    time from the database (the web process never holds more than one piece)."""
+    script, found = _execution_of(script_id, execution_id)
+    session = _session()
+    size = output_service.output_size(session, found.id) if found.status == "completed" else None
+    if size is None:
+        return error_response(404, _("This execution has no output."))
+    tenant, run_id = tenancy.require_tenant(), found.id
+
+    def pieces() -> Any:
+        start = 0
+        while True:
+            # the scope of the view is gone once it returned: each read takes its own
+            with tenancy.tenant_scope(tenant):
+                try:
+                    piece = output_service.read_output_bytes(
+                        session, run_id, start, output_service.CHUNK_BYTES
+                    )
+                except NotFound:  # pruned meanwhile: the body ends short of Content-Length
+                    return
+            if piece:
+                yield piece
+            if len(piece) < output_service.CHUNK_BYTES:
+                return
+            start += len(piece)
+
+    response = Response(stream_with_context(pieces()), mimetype="application/json")
+    filename = secure_filename(f"{script.name}-{run_id}-output.json") or "output.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Length"] = str(size)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- versions ------------------------------------------------------------------------------
@@ -1247,6 +1302,12 @@ ROUTES: tuple[tuple[str, str, Callable[..., Any], tuple[str, ...]], ...] = (
     ("/<script_id>/endpoint/token/revoke", "revoke_token", revoke_token, ("POST",)),
     ("/<script_id>/executions", "executions", executions, ("GET",)),
     ("/<script_id>/executions/<execution_id>", "execution", execution, ("GET",)),
+    (
+        "/<script_id>/executions/<execution_id>/output",
+        "execution_output",
+        execution_output,
+        ("GET",),
+    ),
     ("/<script_id>/versions", "versions", versions, ("GET",)),
     ("/<script_id>/versions/<int:number>", "version", version, ("GET",)),
     ("/<script_id>/versions/<int:number>/rollback", "rollback", rollback, ("POST",)),

@@ -1,6 +1,7 @@
 """Events per second, publish -> recorded completed execution, through one real consumer.
 
     .venv/bin/python benchmarks/events_bench.py [--events 10000] [--workers 4] [--backend all]
+        [--compare-fifo] [--repeat 1] [--skip-matching] [--fairness [--samples 15]]
         [--tenant-reserve N]
 
 For each backend (SQLite + SqliteHuey; PostgreSQL + Redis), on a fresh database and queue:
@@ -10,6 +11,26 @@ warmed up; then the events are published from this process in host transactions 
 the clock stops when the last execution is recorded ``completed``. Also measured here:
 ``events.matching_scripts`` per event with 1,000 subscriptions in the tenant (spread over
 100 event types, and the worst case of 1,000 on one type), median of 2,000 events.
+
+``--compare-fifo`` measures the throughput twice, side by side: with the queue in tenant turns
+(``tasks.FairHuey``, as shipped) and in plain arrival order (:func:`create_fifo_app`, the queue
+as it was before), to show what the turns cost; ``--repeat N`` alternates the two N times.
+
+``--fairness`` measures instead how long one tenant's events take while another floods: tenant
+``flood`` has the red team's script (subscribed to its own event type, it publishes 20 of them
+per run, nothing caught), tenant ``quiet`` an echo script. One event sets the flood off; after
+2 s, ``quiet`` publishes one event every 2 s (``--samples`` of them), each in its own host
+transaction, and the latency of each is its outbox row's ``created_at`` to its run's
+``finished_at``. Three variants, side by side, each on a fresh database and queue:
+
+* ``before``: arrival order (:func:`create_fifo_app`), no publish budgets, causation depth 5
+  (the defaults the red team met);
+* ``turns only``: tenant turns, still no budgets and depth 5 (what the queue alone does);
+* ``shipped``: tenant turns and the shipped defaults (10 events per run, 1,000 per tenant and
+  minute, depth 3).
+
+(The half-second slice of a message of runs is in all three; here it changes nothing, every
+message of the flood carries one run.)
 """
 
 from __future__ import annotations
@@ -21,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -31,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from flask_jsscripts import tenancy  # noqa: E402
-from flask_jsscripts.models import Execution  # noqa: E402
+from flask_jsscripts.models import Execution, OutboxEvent  # noqa: E402
 from flask_jsscripts.services import events, scripts  # noqa: E402
 from flask_jsscripts.services.validation import ScriptInput  # noqa: E402
 
@@ -43,11 +66,39 @@ BATCH = 100
 
 def build_app(env: dict[str, str]):
     os.environ.update(env)
-    import consumer_app
+    factory = env.get("FLASK_APP", "consumer_app:create_app")
+    if factory.startswith("events_bench:"):
+        app = create_fifo_app()
+    else:
+        import consumer_app
 
-    app = consumer_app.create_app()
+        app = consumer_app.create_app()
     with app.app_context():
         app.extensions["jsscripts"].db.create_all()
+    return app
+
+
+def create_fifo_app():
+    """The test host app with the queue in plain arrival order, as it was before tenant turns:
+    Huey's list-based storage, no priorities (``FLASK_APP=events_bench:create_fifo_app``)."""
+    import consumer_app
+    from huey import Huey
+    from huey.storage import RedisStorage, SqliteStorage
+
+    from flask_jsscripts import tasks
+
+    app = consumer_app.create_app()
+    state = app.extensions["jsscripts"]
+    url = app.config["JSSCRIPTS_HUEY_URL"]
+    common = {"name": "jsscripts", "results": False}
+    if url.startswith("redis://"):
+        huey = Huey(storage_class=RedisStorage, url=url, **common)
+    else:
+        huey = Huey(
+            storage_class=SqliteStorage, filename=url[len("sqlite:///") :], fsync=False, **common
+        )
+    state.huey = huey
+    state.queue = tasks.register(huey, app)
     return app
 
 
@@ -76,6 +127,39 @@ def publish(app, start: int, count: int) -> None:
         state.db.session.commit()
 
 
+def bench_env(db_url: str, huey_url: str, tmp: Path, config: dict, fifo: bool) -> dict:
+    return {
+        "JSSCRIPTS_TEST_DB": db_url,
+        "JSSCRIPTS_TEST_HUEY": huey_url,
+        "JSSCRIPTS_TEST_INSTANCE": str(tmp / "instance"),
+        "JSSCRIPTS_TEST_CONFIG": json.dumps(config),
+        "FLASK_APP": "events_bench:create_fifo_app" if fifo else "consumer_app:create_app",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT / "benchmarks")]),
+    }
+
+
+def start_consumer(env: dict, workers: int, log_path: Path) -> subprocess.Popen:
+    log = open(log_path, "wb")  # noqa: SIM115
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "jsscripts", "worker", "-w", str(workers)],
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop(app, consumer: subprocess.Popen) -> None:
+    consumer.terminate()
+    try:
+        consumer.wait(60)
+    except subprocess.TimeoutExpired:
+        consumer.kill()
+        consumer.wait()
+    app.extensions["jsscripts"].close_runtime(0)
+    with app.app_context():
+        app.extensions["jsscripts"].db.engine.dispose()
+
+
 def throughput(
     backend: str,
     db_url: str,
@@ -83,19 +167,13 @@ def throughput(
     n: int,
     workers: int,
     tmp: Path,
+    fifo: bool = False,
     reserve: int | None = None,
 ):
     config = {"JSSCRIPTS_POOL_SIZE": workers}
     if reserve is not None:
         config["JSSCRIPTS_POOL_TENANT_RESERVE"] = reserve
-    env = {
-        "JSSCRIPTS_TEST_DB": db_url,
-        "JSSCRIPTS_TEST_HUEY": huey_url,
-        "JSSCRIPTS_TEST_INSTANCE": str(tmp / "instance"),
-        "JSSCRIPTS_TEST_CONFIG": json.dumps(config),
-        "FLASK_APP": "consumer_app:create_app",
-        "PYTHONPATH": str(ROOT / "tests"),
-    }
+    env = bench_env(db_url, huey_url, tmp, config, fifo)
     app = build_app(env)
     create(
         app,
@@ -104,13 +182,7 @@ def throughput(
         event_types=["bench.tick"],
         limits={"concurrency": 10},
     )
-    log = open(tmp / f"consumer-{backend}.log", "wb")  # noqa: SIM115
-    consumer = subprocess.Popen(
-        [sys.executable, "-m", "flask", "jsscripts", "worker", "-w", str(workers)],
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    consumer = start_consumer(env, workers, tmp / f"consumer-{backend}.log")
     try:
         publish(app, -1, 1)  # warm-up: consumer, sandbox pool, compiled script
         while completed(app) < 1:
@@ -123,11 +195,7 @@ def throughput(
             time.sleep(0.05)
         elapsed = time.perf_counter() - started
     finally:
-        consumer.terminate()
-        consumer.wait(30)
-        app.extensions["jsscripts"].close_runtime(0)
-        with app.app_context():
-            app.extensions["jsscripts"].db.engine.dispose()
+        stop(app, consumer)
     return n / elapsed, n / published
 
 
@@ -169,6 +237,109 @@ def matching(app, spread: bool, events_n: int = 2000) -> tuple[float, float, int
     return pct(samples, 0.5), pct(samples, 0.95), matched // events_n
 
 
+# --- one tenant floods, another publishes single events ------------------------------------
+
+FLOOD = """
+function main(ctx) { for (var i = 0; i < 20; i++) { sdk.events.publish('flood.tick', {}) } }
+"""
+QUIET = "function main(ctx) { return ctx.input.n }"
+UNLIMITED = {
+    "JSSCRIPTS_EVENT_MAX_DEPTH": 5,
+    "JSSCRIPTS_EVENT_PUBLISH_PER_RUN": 10**6,
+    "JSSCRIPTS_EVENT_PUBLISH_PER_MINUTE": 10**9,
+}
+VARIANTS = {  # name: (arrival order?, config)
+    "before": (True, UNLIMITED),
+    "turns only": (False, UNLIMITED),
+    "shipped": (False, {}),
+}
+
+
+def publish_one(app, tenant: str, event_type: str, payload: dict) -> None:
+    state = app.extensions["jsscripts"]
+    with app.app_context(), tenancy.tenant_scope(tenant):
+        state.extension.publish(event_type, payload)
+        state.db.session.commit()
+
+
+def quiet_latencies(app) -> dict[int, float]:
+    """Seconds from publish to completed run of each of tenant quiet's events, by its n."""
+    db = app.extensions["jsscripts"].db
+    with app.app_context(), tenancy.all_tenants():
+        rows = db.session.execute(
+            select(OutboxEvent.payload, OutboxEvent.created_at, Execution.finished_at)
+            .join(Execution, Execution.event_id == OutboxEvent.id)
+            .where(OutboxEvent.tenant_id == "quiet", Execution.status == "completed")
+        ).all()
+        db.session.remove()
+    return {p["n"]: (done - published).total_seconds() for p, published, done in rows}
+
+
+def flood_counts(app) -> tuple[int, int]:
+    """Tenant flood's outbox rows and executions so far."""
+    db = app.extensions["jsscripts"].db
+    with app.app_context(), tenancy.all_tenants():
+        events_ = db.session.scalar(select(func.count()).where(OutboxEvent.tenant_id == "flood"))
+        runs = db.session.scalar(select(func.count()).where(Execution.tenant_id == "flood"))
+        db.session.remove()
+    return events_, runs
+
+
+def fairness(
+    backend: str, db_url: str, huey_url: str, variant: str, samples: int, workers: int, tmp: Path
+) -> dict:
+    fifo, config = VARIANTS[variant]
+    env = bench_env(db_url, huey_url, tmp, {"JSSCRIPTS_POOL_SIZE": workers, **config}, fifo)
+    app = build_app(env)
+    create(app, "flood", "flood", source=FLOOD, event_types=["flood.tick"])
+    create(app, "quiet", "quiet", source=QUIET, event_types=["quiet.ping"])
+    consumer = start_consumer(env, workers, tmp / f"consumer-{backend}-{variant}.log")
+    try:
+        publish_one(app, "quiet", "quiet.ping", {"n": -1})  # warm-up: consumer, pool, script
+        while -1 not in quiet_latencies(app):
+            time.sleep(0.05)
+        publish_one(app, "flood", "flood.tick", {})  # the one click
+        started = time.monotonic()
+        time.sleep(2)
+        for n in range(samples):
+            publish_one(app, "quiet", "quiet.ping", {"n": n})
+            time.sleep(2)
+        measured = time.monotonic() - started
+        flood_events, flood_runs = flood_counts(app)
+        deadline = time.monotonic() + 60  # the last events get a minute more to complete
+        while time.monotonic() < deadline:
+            latencies = quiet_latencies(app)
+            if all(n in latencies for n in range(samples)):
+                break
+            time.sleep(0.2)
+        waited = time.monotonic() - started
+    finally:
+        stop(app, consumer)
+    done = sorted(v for n, v in latencies.items() if n >= 0)
+    return {
+        "done": len(done),
+        "p50": pct(done, 0.5) if done else None,
+        "max": done[-1] if done else None,
+        "flood_events": flood_events,
+        "flood_runs": flood_runs,
+        "window": measured,
+        "waited": waited,
+    }
+
+
+def report_fairness(backend: str, rows: dict[str, dict], samples: int) -> None:
+    print(f"{backend}: tenant quiet's events while tenant flood floods ({samples} events)")
+    for variant, r in rows.items():
+        latency = "none completed"
+        if r["done"]:
+            latency = f"p50 {r['p50']:.2f} s, max {r['max']:.2f} s"
+        print(
+            f"  {variant:11s} {r['done']}/{samples} completed within {r['waited']:.0f} s; "
+            f"{latency}; flood: {r['flood_events']:,} events, {r['flood_runs']:,} runs "
+            f"in the first {r['window']:.0f} s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000)
@@ -180,40 +351,62 @@ def main() -> None:
         default=None,
         help="JSSCRIPTS_POOL_TENANT_RESERVE of the consumer (default: the extension's)",
     )
+    parser.add_argument("--compare-fifo", action="store_true")
+    parser.add_argument("--fairness", action="store_true")
+    parser.add_argument("--samples", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--skip-matching", action="store_true")
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
     for backend in backends:
-        with tempfile.TemporaryDirectory() as tmp_name:
-            tmp = Path(tmp_name)
-            if backend == "sqlite":
-                db_url = f"sqlite:///{tmp / 'app.db'}"
+        if args.fairness:
+            rows = {}
+            for variant in VARIANTS:
+                with scratch(backend) as (db_url, huey_url, tmp):
+                    rows[variant] = fairness(
+                        backend, db_url, huey_url, variant, args.samples, args.workers, tmp
+                    )
+            report_fairness(backend, rows, args.samples)
+            continue
+        label = "SqliteHuey" if backend == "sqlite" else "Redis"
+        for fifo in ((False, True) if args.compare_fifo else (False,)) * args.repeat:
+            with scratch(backend) as (db_url, huey_url, tmp):
                 rate, pub = throughput(
                     backend,
                     db_url,
-                    f"sqlite:///{tmp / 'huey.sqlite3'}",
+                    huey_url,
                     args.events,
                     args.workers,
                     tmp,
+                    fifo,
                     args.tenant_reserve,
                 )
-                print(
-                    f"{backend}+SqliteHuey: {rate:,.0f} events/s end to end "
-                    f"({args.events} events; publishing alone {pub:,.0f}/s)"
-                )
-                match_db = f"sqlite:///{tmp / 'match.db'}"
-                report_matching(backend, match_db, tmp)
+            queue = " (arrival order)" if fifo else (" (tenant turns)" if args.compare_fifo else "")
+            print(
+                f"{backend}+{label}{queue}: {rate:,.0f} events/s end to end "
+                f"({args.events} events; publishing alone {pub:,.0f}/s)"
+            )
+        if args.skip_matching:
+            continue
+        with tempfile.TemporaryDirectory() as tmp_name:
+            if backend == "sqlite":
+                report_matching(backend, f"sqlite:///{Path(tmp_name) / 'match.db'}", Path(tmp_name))
             else:
-                redis.Redis.from_url(REDIS).flushdb()
-                with scratch_pg_database(PG, "jsscripts_bench") as db_url:
-                    rate, pub = throughput(
-                        backend, db_url, REDIS, args.events, args.workers, tmp, args.tenant_reserve
-                    )
-                print(
-                    f"{backend}+Redis: {rate:,.0f} events/s end to end "
-                    f"({args.events} events; publishing alone {pub:,.0f}/s)"
-                )
                 with scratch_pg_database(PG, "jsscripts_bench") as match_db:
-                    report_matching(backend, match_db, tmp)
+                    report_matching(backend, match_db, Path(tmp_name))
+
+
+@contextmanager
+def scratch(backend: str) -> Iterator[tuple[str, str, Path]]:
+    """A fresh database and queue: (database URL, queue URL, a temporary folder)."""
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if backend == "sqlite":
+            yield f"sqlite:///{tmp / 'app.db'}", f"sqlite:///{tmp / 'huey.sqlite3'}", tmp
+            return
+        redis.Redis.from_url(REDIS).flushdb()
+        with scratch_pg_database(PG, "jsscripts_bench") as db_url:
+            yield db_url, REDIS, tmp
 
 
 def report_matching(backend: str, db_url: str, tmp: Path) -> None:

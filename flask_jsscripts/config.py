@@ -96,7 +96,12 @@ DEFAULTS: dict[str, Any] = {
     # Run Huey tasks inline (tests only: hides pickling errors, see SPEC §10).
     "JSSCRIPTS_HUEY_IMMEDIATE": False,
     # Events published by scripts deeper than this causation depth are refused.
-    "JSSCRIPTS_EVENT_MAX_DEPTH": 5,
+    "JSSCRIPTS_EVENT_MAX_DEPTH": 3,
+    # Events one run may publish with sdk.events.publish (the breadth of a fan-out).
+    "JSSCRIPTS_EVENT_PUBLISH_PER_RUN": 10,
+    # Events the scripts of one tenant may publish per minute, all runs together (host code's
+    # own publish() is not counted).
+    "JSSCRIPTS_EVENT_PUBLISH_PER_MINUTE": 1000,
     # First retry delay in seconds.
     "JSSCRIPTS_RETRY_BASE_SECONDS": 2,
     # Multiplier between successive retry delays (2 s, 4 s, 8 s by default).
@@ -253,6 +258,8 @@ RULES: dict[str, Check] = {
     "JSSCRIPTS_HUEY_URL": _huey_url,
     "JSSCRIPTS_HUEY_IMMEDIATE": _bool,
     "JSSCRIPTS_EVENT_MAX_DEPTH": _int(0),
+    "JSSCRIPTS_EVENT_PUBLISH_PER_RUN": _int(0),
+    "JSSCRIPTS_EVENT_PUBLISH_PER_MINUTE": _int(0),
     "JSSCRIPTS_RETRY_BASE_SECONDS": _number(0),
     "JSSCRIPTS_RETRY_FACTOR": _number(1),
     "JSSCRIPTS_RETRY_ATTEMPTS": _int(0),

@@ -46,7 +46,8 @@ _RESERVED_SEGMENTS = frozenset(
     {"constructor", "prototype", "toString", "valueOf", "hasOwnProperty"}
 )
 MAX_NAME_LENGTH = 100
-_OUTBOX_KEY = "jsscripts_outbox"  # session.info: (queue, event ids) to dispatch after commit
+# session.info: (queue, {tenant: event ids}) to dispatch after commit
+_OUTBOX_KEY = "jsscripts_outbox"
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,8 @@ class JSScripts:
         tenancy.allow_unscoped_insert(session, row)
         session.add(row)
         if state.queue is not None:
-            session.info.setdefault(_OUTBOX_KEY, (state.queue, []))[1].append(row.id)
+            by_tenant = session.info.setdefault(_OUTBOX_KEY, (state.queue, {}))[1]
+            by_tenant.setdefault(tenant, []).append(row.id)
         return row
 
 
@@ -380,8 +382,9 @@ def _install_outbox_hooks() -> None:
 def _dispatch_committed_events(session: Session) -> None:
     pending = session.info.pop(_OUTBOX_KEY, None)
     if pending is not None:
-        queue, event_ids = pending
-        queue.dispatch_events(event_ids)
+        queue, by_tenant = pending
+        for tenant, event_ids in by_tenant.items():
+            queue.dispatch_events(event_ids, tenant_id=tenant)
 
 
 def _forget_rolled_back_events(session: Session) -> None:

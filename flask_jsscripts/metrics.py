@@ -50,6 +50,11 @@ CRON_RUNS = Counter(
 EVENTS_REFUSED = Counter(
     "jsscripts_events_refused", "Events published by scripts past the causation depth."
 )
+PUBLISH_LIMITED = Counter(
+    "jsscripts_publish_limited",
+    "sdk.events.publish calls refused by a publish budget, by budget (run or minute).",
+    ["budget"],
+)
 EXECUTIONS = Counter(
     "jsscripts_executions", "Runs that ended, by status and trigger.", ["status", "trigger"]
 )

@@ -37,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKeyConstraint,
@@ -478,6 +479,22 @@ class OutboxEvent(TenantScoped, Base):
         return _check_choice(key, value, OUTBOX_STATUSES)
 
 
+class QuotaUsage(TenantScoped, Base):
+    """How much of one quota a tenant used in the current window: one row per tenant and quota,
+    updated in place (services.quotas), so the table never grows with time."""
+
+    __tablename__ = "jsscripts_quota_usage"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "quota", name="uq_jsscripts_quota_usage_tenant_id_quota"),
+        CheckConstraint("used >= 0", name="used"),
+    )
+
+    quota: Mapped[str] = mapped_column(String(64))
+    # Unix seconds at which the counted window began (BigInteger: past 2038).
+    window_start: Mapped[int] = mapped_column(BigInteger)
+    used: Mapped[int] = mapped_column(Integer, default=0)
+
+
 ALL_MODELS: tuple[type[TenantScoped], ...] = (
     Script,
     ScriptVersion,
@@ -488,6 +505,7 @@ ALL_MODELS: tuple[type[TenantScoped], ...] = (
     DeadLetter,
     KVEntry,
     OutboxEvent,
+    QuotaUsage,
 )
 
 

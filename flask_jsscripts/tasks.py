@@ -10,6 +10,11 @@ consumers can all run them: ``jsscripts.cron`` (due schedules), ``jsscripts.swee
 outbox rows and executions whose message was lost, close runs whose process died),
 ``jsscripts.prune`` (retention, hourly).
 
+Tenants take turns in the queue (:class:`FairHuey`): a message's priority is its place in a
+fair schedule by tenant, so a tenant with one event waits behind at most about one message of
+each other tenant, however many another tenant has queued; and a message of runs gives up its
+consumer thread after :data:`RUN_SLICE_SECONDS`, putting its remaining runs back in the queue.
+
 Feature flags decide what exists: with ``JSSCRIPTS_ENABLE_CRON`` off there is no cron task,
 with ``JSSCRIPTS_ENABLE_EVENTS`` off no event dispatch (the queue drops dispatch requests), and
 with ``JSSCRIPTS_ENABLED`` off no task at all. A message for a task that is not registered
@@ -23,13 +28,16 @@ import functools
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, crontab
+from huey.api import Task
+from huey.storage import MemoryStorage, PriorityRedisStorage, SqliteStorage
 from sqlalchemy import delete
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
@@ -47,12 +55,21 @@ DISPATCH_BATCH = 200  # outbox ids per dispatch message
 # (for the consumers' threads to share) of at most RUN_BATCH runs each.
 RUN_BATCH = 32
 RUN_SPREAD = 4
+# A message of runs starts no further run after this long; the rest go back to the queue and
+# wait for their tenant's next turn (a tenant's slow runs hold a thread for one run at a time).
+RUN_SLICE_SECONDS = 0.5
+# Turn tags count in microseconds: when the queue is empty, a lane starts at the current time.
+TAG_UNITS_PER_SECOND = 1_000_000
+# Redis keeps the queue as a sorted set (priorities) under a name of its own: the plain list
+# of earlier versions, under "jsscripts", is not read any more (the sweep re-sends its work).
+REDIS_QUEUE_NAME = "jsscripts_fair"
 
 
 def make_huey(app: Flask) -> Huey:
     """The app's Huey, from ``JSSCRIPTS_HUEY_URL``: None is SqliteHuey in the instance
     folder (an absolute path, shared by the web process and the consumer), ``sqlite:///path``
-    another file, ``redis://`` / ``rediss://`` Redis, ``memory://`` an in-process queue."""
+    another file, ``redis://`` / ``rediss://`` Redis, ``memory://`` an in-process queue. Each
+    is a :class:`FairHuey` on a storage that orders by priority."""
     url = app.config["JSSCRIPTS_HUEY_URL"]
     immediate = app.config["JSSCRIPTS_HUEY_IMMEDIATE"]
     # Results live in the executions table; Huey's result store would only grow.
@@ -66,10 +83,105 @@ def make_huey(app: Flask) -> Huey:
         # Immediate mode keeps the real storage, so a test sees what a consumer would.
         # fsync off: the queue is not the record (the database is), and what a power cut
         # takes from it the sweep re-drives; each enqueue and dequeue saves a disk flush.
-        return SqliteHuey(filename=path, fsync=False, immediate_use_memory=False, **common)
+        return FairHuey(
+            storage_class=SqliteStorage,
+            filename=path,
+            fsync=False,
+            immediate_use_memory=False,
+            **common,
+        )
     if url.startswith(("redis://", "rediss://")):
-        return RedisHuey(url=url, immediate_use_memory=False, **common)
-    return MemoryHuey(**common)
+        return FairHuey(
+            storage_class=PriorityRedisStorage,
+            url=url,
+            immediate_use_memory=False,
+            **{**common, "name": REDIS_QUEUE_NAME},
+        )
+    return FairHuey(storage_class=MemoryStorage, **common)
+
+
+class TenantTurns:
+    """The turn each message takes: start-time fair queuing by lane (tenant).
+
+    A message's tag is where it starts in a virtual schedule: where its lane's previous message
+    ends, or, when that is already behind, the tag at the head of the queue; the lane then ends
+    the message's cost (its number of ids) further on. The queue serves the smallest tag first,
+    so a lane with one message waits behind about one message of each other lane, whatever
+    their backlogs, and lanes with backlogs share in proportion to the ids they send.
+
+    The head is read from the storage, which every process shares. An empty queue has none:
+    then the current time in microseconds stands in for it, which is further on than any tag a
+    queue reached by serving ids (it would take a million ids a second to keep up), so after a
+    quiet moment every lane starts afresh, in every process alike. Where lanes end is known per
+    process: a tenant whose messages several processes enqueue gets a turn from each.
+    """
+
+    MAX_LANES = 10_000  # past this, lanes whose turn has come are forgotten
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._ends: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def base(self, head: float | None) -> float:
+        """Where a lane with nothing waiting starts."""
+        return head if head is not None else float(int(self.clock() * TAG_UNITS_PER_SECOND))
+
+    def start(self, head: float | None, lane: str, cost: int) -> float:
+        """The tag of a message of ``lane`` costing ``cost``, the lane's end moved past it."""
+        base = self.base(head)
+        with self._lock:
+            tag = max(base, self._ends.get(lane, base))
+            self._ends[lane] = tag + cost
+            if len(self._ends) > self.MAX_LANES:
+                self._ends = {k: end for k, end in self._ends.items() if end > base}
+        return tag
+
+
+def queue_head(storage: Any) -> float | None:
+    """The tag of the message the storage serves next (its priority, negated); None if empty.
+    A message an older version queued without a priority counts as tag 0: served first."""
+    if isinstance(storage, PriorityRedisStorage):
+        first = storage.conn.zrange(storage.queue_key, 0, 0, withscores=True)
+        return float(first[0][1]) if first else None
+    if isinstance(storage, SqliteStorage):
+        rows = storage.sql(
+            "select priority from task where queue = ? order by priority desc, id limit 1",
+            (storage.name,),
+            results=True,
+        )
+        return -float(rows[0][0]) if rows else None
+    if isinstance(storage, MemoryStorage):
+        with storage._lock:  # no public way to peek at its heap of (-priority, n, data)
+            return float(storage._queue[0][0]) if storage._queue else None
+    raise TypeError(f"no fair queue on {type(storage).__name__}")
+
+
+class FairHuey(Huey):
+    """Huey whose queue serves tenants in turn (:class:`TenantTurns`).
+
+    A message names its lane in the ``lane`` keyword (the tenant; None shares one lane) and its
+    ids in its first argument. Its priority is set each time it enters the queue, which includes
+    the scheduler moving a delayed message in when it is due: a retry or a deferred batch takes
+    its turn then, not when it was scheduled. Until then it only passes through the queue on its
+    way to the schedule, at the head's priority.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.turns = TenantTurns()
+
+    def enqueue(self, task: Any) -> Any:
+        if isinstance(task, Task) and not self.immediate:
+            head = queue_head(self.storage)
+            if self.ready_to_run(task):
+                ids = task.args[0] if task.args else None
+                cost = len(ids) if isinstance(ids, list | tuple) and ids else 1
+                tag = self.turns.start(head, task.kwargs.get("lane") or "", cost)
+            else:
+                tag = self.turns.base(head)
+            task.priority = -tag
+        return super().enqueue(task)
 
 
 class ShutdownCutOff(RuntimeError):
@@ -125,36 +237,40 @@ class HueyQueue:
         self.stopping = threading.Event()
         self.in_progress = TasksInProgress()
 
-    def dispatch_events(self, event_ids: Sequence[str]) -> None:
+    def dispatch_events(self, event_ids: Sequence[str], *, tenant_id: str | None = None) -> None:
         if self._dispatch is None:
             return
         ids = list(event_ids)
         for start in range(0, len(ids), DISPATCH_BATCH):
-            _enqueue(self._dispatch, ids[start : start + DISPATCH_BATCH])
+            _enqueue(self._dispatch, ids[start : start + DISPATCH_BATCH], tenant_id)
 
-    def run_executions(self, execution_ids: Sequence[str], delay: float = 0) -> None:
+    def run_executions(
+        self, execution_ids: Sequence[str], delay: float = 0, *, tenant_id: str | None = None
+    ) -> None:
         if self._run is None:
             return
         ids = list(execution_ids)
         size = max(1, min(RUN_BATCH, -(-len(ids) // RUN_SPREAD)))  # ceil: every id is sent
         for start in range(0, len(ids), size):
-            _enqueue(self._run, ids[start : start + size], delay=delay)
+            _enqueue(self._run, ids[start : start + size], tenant_id, delay=delay)
 
-    def run_retries(self, retries: Sequence[tuple[str, float]]) -> None:
+    def run_retries(
+        self, retries: Sequence[tuple[str, float]], *, tenant_id: str | None = None
+    ) -> None:
         if self._run is None:
             return
         for execution_id, delay in retries:
-            _enqueue(self._run, [execution_id], delay=delay)
+            _enqueue(self._run, [execution_id], tenant_id, delay=delay)
 
 
-def _enqueue(task: Any, arg: Any, delay: float = 0) -> None:
+def _enqueue(task: Any, arg: Any, lane: str | None, delay: float = 0) -> None:
     """Enqueue, never raise: the rows are committed, and the sweep re-drives what the queue
     did not take (Redis down, SQLite busy)."""
     try:
         if delay > 0:
-            task.schedule((arg,), delay=delay)
+            task.schedule((arg,), {"lane": lane}, delay=delay)
         else:
-            task(arg)
+            task(arg, lane=lane)
     except Exception:  # noqa: BLE001 - logged; the sweep is the fallback
         log.warning("could not enqueue %s; the sweep will re-drive it", task.name, exc_info=True)
 
@@ -170,26 +286,33 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
 
     def in_app(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
-        def wrapper(*args: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             with queue.in_progress.counting(), app.app_context():
-                return fn(*args)
+                return fn(*args, **kwargs)
 
         return wrapper
 
-    def dispatch_events(event_ids: list[str]) -> None:
+    # ``lane``: the tenant whose turn the message took (FairHuey); it orders the queue only,
+    # the rows say whose they are.
+
+    def dispatch_events(event_ids: list[str], lane: str | None = None) -> None:
         """Match outbox events to subscriptions and queue one run per match."""
         with tenancy.all_tenants():
             queued = events.dispatch(state.db.session, app.config, event_ids)
-        queue.run_executions(queued)
+        for tenant, ids in queued.items():
+            queue.run_executions(ids, tenant_id=tenant)
 
-    def run_executions(execution_ids: list[str]) -> None:
+    def run_executions(execution_ids: list[str], lane: str | None = None) -> None:
         """Run pending executions, each tenant's as one batch (services.executions.
         execute_many); retry or dead-letter failed event runs; put back, a moment later,
-        those whose script is at its concurrency cap. When the consumer is stopping, the
-        runs not started yet go back to the queue at once."""
-        deferred: list[str] = []
-        retries: list[tuple[str, float]] = []
-        not_started: list[str] = []
+        those whose script is at its concurrency cap. When the consumer is stopping, or the
+        message has run for RUN_SLICE_SECONDS, the runs not started yet go back to the queue
+        at once, each tenant's in its own turn."""
+        until = time.monotonic() + RUN_SLICE_SECONDS
+        deferred: dict[str, list[str]] = {}
+        retries: dict[str, list[tuple[str, float]]] = {}
+        not_started: dict[str, list[str]] = {}
+        ran = False
         # One connection for the whole message: each run commits, and the app's session
         # would hand its connection back to the pool at every commit and take one out again
         # for the next statement (~8% of a consumer's CPU).
@@ -197,8 +320,8 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
             with tenancy.all_tenants():
                 by_tenant = executions.tenants_of(session, execution_ids)
             for tenant, ids in by_tenant.items():
-                if queue.stopping.is_set():
-                    not_started.extend(ids)
+                if queue.stopping.is_set() or (ran and time.monotonic() >= until):
+                    not_started[tenant] = ids
                     continue
                 follow_up = events.EventFollowUp(app.config)
                 with tenancy.tenant_scope(tenant):
@@ -209,19 +332,24 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
                             ids,
                             follow_up=follow_up,
                             stopping=queue.stopping.is_set,
+                            until=until,
                         )
-                        deferred.extend(batch.waiting)
-                        not_started.extend(batch.not_started)
+                        ran = ran or bool(batch.finished)
+                        deferred[tenant] = batch.waiting
+                        not_started[tenant] = batch.not_started
                     except ShutdownCutOff:
                         log.warning("runs of %s cut off by the shutdown; left to the reaper", ids)
                         session.rollback()
                     except Exception:  # noqa: BLE001 - one tenant's batch must not sink the others
                         log.exception("executions %s could not be run; the sweep retries them", ids)
                         session.rollback()
-                retries.extend(follow_up.retries)
-        queue.run_executions(not_started)
-        queue.run_executions(deferred, delay=executions.DEFER_SECONDS)
-        queue.run_retries(retries)
+                retries[tenant] = follow_up.retries
+        for tenant in by_tenant:
+            queue.run_executions(not_started.get(tenant, ()), tenant_id=tenant)
+            queue.run_executions(
+                deferred.get(tenant, ()), delay=executions.DEFER_SECONDS, tenant_id=tenant
+            )
+            queue.run_retries(retries.get(tenant, ()), tenant_id=tenant)
 
     def cron() -> None:
         """Claim the due cron schedules (exactly once across consumers) and queue their runs."""

@@ -90,10 +90,10 @@ class Stack:
     def session(self):
         return self.db.session
 
-    def create_script(self, name: str, source: str, **fields: Any):
+    def create_script(self, name: str, source: str, tenant: str = TENANT, **fields: Any):
         fields.setdefault("type", "event")
         fields.setdefault("status", "active")
-        with self.app.app_context(), tenancy.tenant_scope(TENANT):
+        with self.app.app_context(), tenancy.tenant_scope(tenant):
             saved = scripts.create_script(
                 self.session,
                 ScriptInput(name=name, source=source, **fields),
@@ -103,9 +103,9 @@ class Stack:
             )
             return saved.script.id
 
-    def publish(self, events: list[tuple[str, Any]]) -> list[str]:
+    def publish(self, events: list[tuple[str, Any]], tenant: str = TENANT) -> list[str]:
         """Publish in one host transaction, committed."""
-        with self.app.app_context(), tenancy.tenant_scope(TENANT):
+        with self.app.app_context(), tenancy.tenant_scope(tenant):
             rows = [self.ext.publish(event_type, payload) for event_type, payload in events]
             self.session.commit()
             return [row.id for row in rows]

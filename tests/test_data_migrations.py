@@ -16,7 +16,11 @@ from flask_jsscripts import models
 from flask_jsscripts.migrations import add_version_location, versions_path
 
 OUR_TABLES = set(models.metadata.tables)
-OUR_REVISIONS = {"jsscripts_0001_initial.py", "jsscripts_0002_event_idempotency.py"}
+OUR_REVISIONS = {
+    "jsscripts_0001_initial.py",
+    "jsscripts_0002_event_idempotency.py",
+    "jsscripts_0003_quota_usage.py",
+}
 
 
 def define_host_model(db):
@@ -73,7 +77,7 @@ def test_upgrade_downgrade_upgrade_without_drift(app_factory, tmp_path, restore_
 
         flask_migrate.upgrade(str(mig), revision="heads")
         assert OUR_TABLES | {"widgets"} <= tables(db)
-        assert version_rows(db) == host_head | {"jsscripts_0002"}
+        assert version_rows(db) == host_head | {"jsscripts_0003"}
 
         flask_migrate.downgrade(str(mig), revision="jsscripts@base")
         assert not OUR_TABLES & tables(db)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import time
 import urllib.request
+from collections import Counter
 
 import pytest
 from consumer_fixtures import *  # noqa: F403 - stack, wait_for, RedisServer, free_port
@@ -287,3 +288,81 @@ def test_an_event_loop_stops_at_the_causation_depth(stack):
     assert outbox[-1].causation_execution_id == runs[-1].id
     letters = s.query(lambda ss: ss.scalars(select(DeadLetter)).all())
     assert [d.error["code"] for d in letters] == ["EVENT_DEPTH_EXCEEDED"]
+
+
+FAN_OUT = """
+function main(ctx) {
+  for (var i = 0; i < 20; i++) { sdk.events.publish('fan.out', {gen: ctx.input.gen + 1}); }
+}
+"""
+
+
+def test_a_fan_out_stops_at_the_run_budget_and_is_dead_lettered(stack):
+    """The red team's script publishes 20 events of its own type per run: each run gets 3 out
+    and fails with PUBLISH_LIMIT, which is not retried; the depth ends the rest."""
+    s = stack(JSSCRIPTS_EVENT_PUBLISH_PER_RUN=3, JSSCRIPTS_EVENT_MAX_DEPTH=2)
+    fan = s.create_script("fan", FAN_OUT, event_types=["fan.out"])
+    s.publish([("fan.out", {"gen": 0})])
+    s.start_consumer()
+    runs = wait_for(lambda: finished(s, fan, 13), 120, "the fan-out's runs")  # 1 + 3 + 9
+    assert len(runs) == 13 and {r.attempt for r in runs} == {1}
+    codes = Counter(r.error["code"] for r in runs)
+    assert codes == {"PUBLISH_LIMIT": 1 + 3, "EVENT_DEPTH_EXCEEDED": 9}
+    outbox = s.query(lambda ss: ss.scalars(select(OutboxEvent)).all())
+    assert Counter((e.depth, e.status) for e in outbox) == {
+        (0, "dispatched"): 1,
+        (1, "dispatched"): 3,
+        (2, "dispatched"): 9,
+        (3, "refused"): 9,
+    }
+    children = Counter(e.causation_execution_id for e in outbox)
+    assert max(children[r.id] for r in runs) == 3
+    # A dead letter is written with the outcome it follows, in the same transaction.
+    letters = s.query(lambda ss: ss.scalars(select(DeadLetter)).all())
+    assert len(letters) == 13
+    assert Counter(d.error["code"] for d in letters) == codes
+    assert all(len(d.attempts) == 1 for d in letters)  # no retry was scheduled
+
+
+FLOOD = """
+function main(ctx) {
+  if (ctx.input.gen < 3) {
+    for (var i = 0; i < 10; i++) { sdk.events.publish('flood.tick', {gen: ctx.input.gen + 1}); }
+  }
+  return ctx.input.gen;
+}
+"""
+
+
+def test_another_tenants_event_is_not_held_up_by_a_flood(stack):
+    """acme floods (one event sets off 1,111 runs); globex publishes one event meanwhile. Its
+    run overtakes most of the runs acme had queued before it: the queue serves tenants in
+    turn. (In arrival order, every one of them would have gone first.)"""
+    s = stack(JSSCRIPTS_EVENT_PUBLISH_PER_MINUTE=100_000)
+    flood = s.create_script("flood", FLOOD, event_types=["flood.tick"])
+    echo = s.create_script("echo", ECHO, tenant="globex", event_types=["order.created"])
+    s.start_consumer()
+    s.publish([("flood.tick", {"gen": 0})])
+
+    def backlog() -> list[str] | None:
+        rows = s.query(
+            lambda ss: ss.execute(
+                select(Execution.id, Execution.status).where(Execution.script_id == flood)
+            ).all()
+        )
+        waiting = [execution_id for execution_id, status in rows if status == "pending"]
+        return waiting if len(waiting) >= 100 else None
+
+    waiting = wait_for(backlog, 120, "a backlog of acme's runs")
+    s.publish([("order.created", {"total": 1})], tenant="globex")
+    (answered,) = wait_for(lambda: finished(s, echo, 1), 120, "globex's run")
+    assert answered.status == "completed"
+    ends = dict(
+        s.query(
+            lambda ss: ss.execute(
+                select(Execution.id, Execution.finished_at).where(Execution.id.in_(waiting))
+            ).all()
+        )
+    )
+    overtaken = [i for i in waiting if ends[i] is None or ends[i] > answered.finished_at]
+    assert len(overtaken) >= len(waiting) / 2, (len(overtaken), len(waiting))

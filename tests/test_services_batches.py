@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -102,6 +103,20 @@ def test_once_stopping_a_batch_starts_no_further_run(env):
     )
     assert batch.finished == {ids[0]: "completed"} and batch.not_started == ids[1:]
     assert [r.status for r in _rows(env, ids)] == ["completed", "pending", "pending"]
+
+
+def test_a_batch_past_its_time_slice_starts_no_further_run(env):
+    """A consumer's message of runs gives its thread back once its slice is over (the rest wait
+    for the tenant's next turn); its first run starts anyway, or a batch would never progress."""
+    app, db, _ = env
+    rc = app.extensions["jsscripts"].run_context()
+    script = _script(env, "function main() { return 1 }", concurrency=5)
+    ids = _pending(env, script, 3)
+    batch = executions.execute_many(db.session, rc, ids, until=time.monotonic())
+    assert batch.finished == {ids[0]: "completed"} and batch.not_started == ids[1:]
+    assert [r.status for r in _rows(env, ids)] == ["completed", "pending", "pending"]
+    batch = executions.execute_many(db.session, rc, ids[1:], until=time.monotonic() + 60)
+    assert batch.finished == {i: "completed" for i in ids[1:]} and not batch.not_started
 
 
 def test_a_run_claimed_elsewhere_meanwhile_is_not_run_here(env):

@@ -6,12 +6,15 @@ the app context, and is executed in the script's tenant scope with the run's use
 permissions. KV writes and published events commit on their own session (they persist even if
 the run later fails, like any effect a script has on the world); host functions get JSON and
 return JSON. HTTP requests go through the SSRF-guarded client of ``capabilities.http``,
-configured from ``JSSCRIPTS_HTTP_*``.
+configured from ``JSSCRIPTS_HTTP_*``. Published events are budgeted per run and per tenant and
+minute (``JSSCRIPTS_EVENT_PUBLISH_*``), which bounds the breadth of a fan-out the causation depth
+alone does not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -23,10 +26,12 @@ from ..capabilities.kv import KVStore
 from ..models import OutboxEvent
 from ..permissions import granted
 from ..runtime import HostCallError
+from . import quotas
 from .queue import TaskQueue
 
 KV_OPERATIONS = ("get", "set", "delete", "incr")
 HTTP_OPERATIONS = ("get", "post", "put", "patch", "delete")
+PUBLISH_LIMIT = "PUBLISH_LIMIT"  # error code of a publish past a budget
 
 
 class ScriptBroker:
@@ -45,6 +50,7 @@ class ScriptBroker:
         event_id: str | None = None,
         queue: TaskQueue | None = None,
         http_resolver: Resolver | None = None,
+        clock: Callable[[], float] = time.time,
     ):
         self.engine = engine
         self.config = config
@@ -56,6 +62,8 @@ class ScriptBroker:
         self.event_id = event_id
         self.queue = queue
         self.http_resolver = http_resolver  # None: the system's getaddrinfo
+        self.clock = clock  # Unix seconds: the per-minute publish budget's windows
+        self.published = 0  # events this run wrote to the outbox
         self._http_client: GuardedHttpClient | None = None
         self.capabilities = [f"kv.{op}" for op in KV_OPERATIONS]
         self.capabilities += [f"http.{op}" for op in HTTP_OPERATIONS]
@@ -120,11 +128,22 @@ class ScriptBroker:
     def _publish(self, args: list[Any]) -> Any:
         """``sdk.events.publish(type, payload)``: one level deeper than the event that caused
         this run; past ``JSSCRIPTS_EVENT_MAX_DEPTH`` the event is recorded as refused and the
-        script gets an error (a loop of scripts triggering each other stops there)."""
+        script gets an error (a loop of scripts triggering each other stops there). Past the
+        run's or the tenant's publish budget the script gets ``PUBLISH_LIMIT`` and nothing is
+        written: depth alone would let each level multiply the events of the one before. Both
+        budgets count every row written, refused ones included."""
         from .events import new_outbox_event  # here: events -> executions -> this module
 
         if len(args) not in (1, 2) or not isinstance(args[0], str):
             raise HostCallError("BAD_REQUEST", "use sdk.events.publish(type, payload)")
+        per_run = self.config["JSSCRIPTS_EVENT_PUBLISH_PER_RUN"]
+        if self.published >= per_run:
+            metrics.PUBLISH_LIMITED.labels(budget="run").inc()
+            raise HostCallError(
+                PUBLISH_LIMIT,
+                f"event {args[0]!r} not published: a run may publish at most {per_run} "
+                f"events (JSSCRIPTS_EVENT_PUBLISH_PER_RUN)",
+            )
         with Session(self.engine) as session:
             depth = 1
             if self.event_id is not None:
@@ -143,8 +162,10 @@ class ScriptBroker:
                 )
             except ValueError as exc:
                 raise HostCallError("BAD_REQUEST", str(exc)) from None
+            self._take_minute_budget(session, args[0])
             session.add(row)
             session.commit()
+            self.published += 1
             if row.status == "refused":
                 metrics.EVENTS_REFUSED.inc()
                 raise HostCallError(
@@ -152,5 +173,20 @@ class ScriptBroker:
                 )
             event_id = row.id
         if self.queue is not None:
-            self.queue.dispatch_events([event_id])
+            self.queue.dispatch_events([event_id], tenant_id=self.tenant_id)
         return {"id": event_id}
+
+    def _take_minute_budget(self, session: Session, event_type: str) -> None:
+        """Count one event against the tenant's per-minute budget, in the transaction that
+        writes it (every process shares the count: services.quotas)."""
+        per_minute = self.config["JSSCRIPTS_EVENT_PUBLISH_PER_MINUTE"]
+        try:
+            quotas.take(session, quotas.SCRIPT_PUBLISHES, per_minute, now=self.clock())
+        except quotas.QuotaExceeded as exc:
+            metrics.PUBLISH_LIMITED.labels(budget="minute").inc()
+            raise HostCallError(
+                PUBLISH_LIMIT,
+                f"event {event_type!r} not published: the scripts of this tenant may publish "
+                f"at most {per_minute} events a minute (JSSCRIPTS_EVENT_PUBLISH_PER_MINUTE); "
+                f"the budget renews in {max(1, round(exc.retry_after))} s",
+            ) from None

@@ -85,7 +85,7 @@ def replay(session: Session, rc: RunContext, dead_letter_id: Any) -> Execution:
     execution = _replay(session, rc, get_dead_letter(session, dead_letter_id), utcnow())
     session.commit()
     if rc.queue is not None:
-        rc.queue.run_executions([execution.id])
+        rc.queue.run_executions([execution.id], tenant_id=tenancy.current_tenant())
     return execution
 
 
@@ -105,7 +105,7 @@ def replay_all(
             refused.append((letter, exc.message))
     session.commit()
     if rc.queue is not None:
-        rc.queue.run_executions([e.id for e in queued])
+        rc.queue.run_executions([e.id for e in queued], tenant_id=tenancy.current_tenant())
     return queued, refused
 
 

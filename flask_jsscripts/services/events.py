@@ -45,6 +45,9 @@ PERMANENT_CODES = frozenset(
         "NOT_AVAILABLE",  # a capability the script may not use
         "BAD_REQUEST",
         "EVENT_DEPTH_EXCEEDED",
+        # a publish budget: a retry would publish the run's first events again and most likely
+        # meet the same budget (retries come within the minute); replay the dead letter instead
+        "PUBLISH_LIMIT",
         "SCRIPT_INACTIVE",  # paused or disabled after the event matched
         "SCRIPT_DELETED",
         "VERSION_MISSING",
@@ -264,13 +267,16 @@ def matching_scripts(
     return _match(_subscriptions.table(session, tenant_id), event_type, payload)
 
 
-def dispatch(session: Session, config: Mapping[str, Any], event_ids: Sequence[str]) -> list[str]:
+def dispatch(
+    session: Session, config: Mapping[str, Any], event_ids: Sequence[str]
+) -> dict[str, list[str]]:
     """Claim these outbox rows and write one pending execution per matching subscription, in
-    one transaction. Returns the ids of the executions written (to enqueue after commit).
-    Rows already dispatched (a re-driven message) are skipped. System job: all_tenants()."""
+    one transaction. Returns the ids of the executions written by tenant (to enqueue after
+    commit, each tenant in its own turn). Rows already dispatched (a re-driven message) are
+    skipped. System job: all_tenants()."""
     ids = [i for i in event_ids if plausible_id(i)]
     if not ids or not (config["JSSCRIPTS_ENABLED"] and config["JSSCRIPTS_ENABLE_EVENTS"]):
-        return []
+        return {}
     now = utcnow()
     claimed = session.execute(_claim_statement(), {"ids": ids, "now": now}).all()
     rows: list[dict[str, Any]] = []
@@ -307,7 +313,10 @@ def dispatch(session: Session, config: Mapping[str, Any], event_ids: Sequence[st
     metrics.EVENTS_RECEIVED.inc(len(claimed))
     metrics.EVENTS_MATCHED.inc(len(rows))
     metrics.EXECUTIONS_QUEUED.labels("event").inc(len(rows))
-    return [row["id"] for row in rows]
+    queued: dict[str, list[str]] = {}
+    for row in rows:
+        queued.setdefault(row["tenant_id"], []).append(row["id"])
+    return queued
 
 
 def redrive_outbox(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -78,6 +79,7 @@ class RunContext:
     engine: Any
     exposed: Mapping[str, Any]
     queue: TaskQueue | None = None  # where async work goes after commit (None: the sweep)
+    clock: Callable[[], float] = time.time  # Unix seconds, for budgets counted per minute
 
 
 # Called with the session, the run's plan and its recorded outcome, inside the transaction
@@ -424,6 +426,7 @@ def execute_many(
     extra_context: Mapping[str, Any] | None = None,
     follow_up: FollowUp | None = None,
     stopping: Callable[[], bool] = lambda: False,
+    until: float | None = None,
 ) -> Batch:
     """Run the current tenant's ``pending`` executions among ``execution_ids`` one after the
     other, recording each outcome as it ends. Never runs a row twice.
@@ -434,11 +437,18 @@ def execute_many(
     ``running`` only while it runs and the caps count exactly the runs in progress. A script
     whose caps are full leaves its runs ``pending`` (``waiting``). The script's row (status,
     limits) is read when it takes its place: pausing it stops the runs of later
-    batches. Once ``stopping()`` is true no further run starts (``not_started``, still
-    pending). A run whose outcome cannot be written (a database error) is logged and left
-    to the reaper, and the script's other runs wait; while ``stopping()`` the error is
-    raised instead (a consumer refusing writes after its shutdown grace)."""
+    batches. Once ``stopping()`` is true, or ``time.monotonic()`` has passed ``until`` once a
+    run has started, no further run starts (``not_started``, still pending). A run whose
+    outcome cannot be written (a database error) is logged and left to the reaper, and the
+    script's other runs wait; while ``stopping()`` the error is raised instead (a consumer
+    refusing writes after its shutdown grace)."""
     batch = Batch()
+    started = False
+
+    def no_more_runs() -> bool:
+        # The first run always starts: a batch given back unstarted would make no progress.
+        return stopping() or (until is not None and started and time.monotonic() >= until)
+
     ids = list(dict.fromkeys(i for i in execution_ids if plausible_id(i)))
     found = {
         row.id: row
@@ -453,14 +463,15 @@ def execute_many(
     if not by_script:
         session.rollback()  # end the read's transaction (a claim would have gone on in it)
     for rows in by_script.values():
-        if stopping():
+        if no_more_runs():
             batch.not_started.extend(row.id for row in rows)
             continue
         script, running = _take_place(session, rc.config, rows)
         if running is None:
             batch.waiting.extend(row.id for row in rows)
             continue
-        hand_over = _HandOver(rows, _timeout(script, rc.config), stopping)
+        started = True
+        hand_over = _HandOver(rows, _timeout(script, rc.config), no_more_runs)
         while running is not None:
             hand_over.next = None
             try:
@@ -717,6 +728,7 @@ def _run_compiled(
         execution_id=plan.execution_id,
         event_id=plan.event_id,
         queue=rc.queue,
+        clock=rc.clock,
     )
     try:
         return rc.runtime.run(

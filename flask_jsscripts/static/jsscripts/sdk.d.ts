@@ -76,8 +76,13 @@ interface JSScriptsLog {
 
 /** Domain events. */
 interface JSScriptsEvents {
-  /** Publish a domain event (delivered asynchronously to the scripts subscribed to `type`). */
-  publish(type: string, payload?: JSONValue): void;
+  /**
+   * Publish a domain event (delivered asynchronously to the scripts subscribed to `type`);
+   * returns its id. Throws an Error whose `code` is PUBLISH_LIMIT past the run's or the
+   * tenant's per-minute publish budget (nothing is published), EVENT_DEPTH_EXCEEDED past the
+   * causation depth, BAD_REQUEST for a bad type or payload.
+   */
+  publish(type: string, payload?: JSONValue): { id: string };
 }
 
 /** Functions the host application exposed to scripts (js.expose("name", fn)); dotted names nest. */

@@ -249,6 +249,26 @@ def test_sdk_http_json_a_script_cannot_hold_comes_as_text(server):
         assert client().request("GET", url)["body"] == body
 
 
+def test_sdk_http_json_with_more_values_than_the_cap_comes_as_text(server):
+    """The parent would otherwise build one Python object per value (5 MB of `[{},...]` is 1.7
+    million) while it serves the call; as text the script parses it inside the sandbox."""
+    body = "[{}, {}, [1], {}]"  # 6 values
+    url = charset_url(server, "utf-8", body=body, codec="utf-8", type="application/json")
+    settings = HttpSettings(allow_private_hosts=("127.0.0.1",), max_json_values=6)
+    assert GuardedHttpClient(settings).request("GET", url)["body"] == [{}, {}, [1], {}]
+    settings = HttpSettings(allow_private_hosts=("127.0.0.1",), max_json_values=5)
+    assert GuardedHttpClient(settings).request("GET", url)["body"] == body
+    config = {
+        "JSSCRIPTS_HTTP_TIMEOUT": 5,
+        "JSSCRIPTS_HTTP_MAX_RESPONSE_BYTES": 1024,
+        "JSSCRIPTS_HTTP_MAX_REDIRECTS": 0,
+        "JSSCRIPTS_MAX_OUTPUT_ELEMENTS": 7,
+        "JSSCRIPTS_HTTP_ALLOWED_HOSTS": [],
+        "JSSCRIPTS_HTTP_ALLOW_PRIVATE_HOSTS": [],
+    }
+    assert HttpSettings.from_config(config).max_json_values == 7
+
+
 def test_sdk_http_decoding_stays_within_the_request_deadline(server):
     """5 MiB of random bytes in ISO-8859-8 (half its bytes are invalid: every one goes through
     the replacement handler, the slowest allowed decoding, ~0.15 s per MiB here) arrive at once

@@ -259,3 +259,33 @@ def test_numbers_beyond_a_double_are_refused_at_every_entry_point(web):
         runs = web.db.session.scalars(select(Execution)).all()
     assert [r for r in runs if r.trigger == "http"] == []
     assert web.count(Script, "acme") == 2  # the seeded script and the endpoint
+
+
+def test_an_event_payload_nested_past_the_limit_is_refused_at_publish(web):
+    """Accepted, such a payload failed every run it reached (INPUT_REFUSED) instead of being
+    refused where it came in: by host code, or by a script's sdk.events.publish."""
+    deep = json.loads(nested_objects(MAX + 1))
+    with web.app.app_context(), tenancy.tenant_scope("acme"):
+        with pytest.raises(ValueError, match=f"nested deeper than {MAX} levels"):
+            web.ext.publish("order.created", deep)
+        with pytest.raises(ValueError, match="event payload"):
+            web.ext.publish("order.created", {"n": float("inf")})
+    from flask_jsscripts.services import executions, scripts
+    from flask_jsscripts.services.validation import ScriptInput
+
+    state = web.app.extensions["jsscripts"]
+    publisher = (
+        "function main(ctx) { var v = {}; for (var i = 0; i < 300; i++) { v = {a: v}; }"
+        " try { sdk.events.publish('order.created', v); return 'published'; }"
+        " catch (e) { return e.code + ': ' + e.message; } }"
+    )
+    with web.app.app_context(), tenancy.tenant_scope("acme"):
+        saved = scripts.create_script(
+            web.db.session,
+            ScriptInput(name="deep-publisher", source=publisher),
+            config=web.app.config,
+            runtime=state.runtime,
+        )
+        run = executions.run_script(web.db.session, state.run_context(), saved.script.id, "manual")
+        assert run.status == "completed", run.error
+        assert run.output == f"BAD_REQUEST: event payload: nested deeper than {MAX} levels"

@@ -143,7 +143,7 @@ def make_web(app_factory, rt, *, csrf_protect: bool = False, config: dict | None
         db.create_all()
         acme = _seed(app, db, "acme")
         globex = _seed(app, db, "globex")
-    return _Web(app, db, WebClient(app), acme, globex)
+    return _Web(app, db, WebClient(app), acme, globex, ext)
 
 
 @dataclass
@@ -153,6 +153,7 @@ class _Web:
     client: WebClient
     acme: Seed
     globex: Seed
+    ext: JSScripts
 
     def count(self, model, tenant: str) -> int:
         from sqlalchemy import func, select

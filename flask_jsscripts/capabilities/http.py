@@ -35,6 +35,7 @@ from urllib.parse import quote, urlencode, urljoin
 
 from .. import charsets, jsonvalues, metrics
 from ..runtime import HostCallError
+from ..runtime.protocol import json_values
 from .local_addresses import LocalAddresses, local_addresses
 
 log = logging.getLogger(__name__)
@@ -248,6 +249,9 @@ class HttpSettings:
     timeout: float = 10.0
     max_response_bytes: int = 5 * 1024 * 1024
     max_redirects: int = 5
+    # JSON values a response body may hold to arrive parsed (more arrive as text, which the
+    # script parses inside the sandbox, under its memory limit): what the parent builds
+    max_json_values: int = 100_000
     allowed_hosts: tuple[str, ...] = ()
     allow_private_hosts: tuple[str, ...] = ()
 
@@ -261,6 +265,7 @@ class HttpSettings:
             timeout=float(config["JSSCRIPTS_HTTP_TIMEOUT"]),
             max_response_bytes=int(config["JSSCRIPTS_HTTP_MAX_RESPONSE_BYTES"]),
             max_redirects=int(config["JSSCRIPTS_HTTP_MAX_REDIRECTS"]),
+            max_json_values=int(config["JSSCRIPTS_MAX_OUTPUT_ELEMENTS"]),
             allowed_hosts=tuple(config["JSSCRIPTS_HTTP_ALLOWED_HOSTS"]),
             allow_private_hosts=tuple(config["JSSCRIPTS_HTTP_ALLOW_PRIVATE_HOSTS"]),
         )
@@ -543,7 +548,7 @@ class GuardedHttpClient:
             status, headers, text = self._exchange(target, addresses, req)
             location = headers.get("location")
             if status not in REDIRECT_STATUSES or not location:
-                body = _body_value(headers, text)
+                body = _body_value(headers, text, self.settings.max_json_values)
                 if time.monotonic() > req.deadline:  # parsing a big JSON body took the rest
                     raise _timeout(req)
                 return {"status": status, "headers": headers, "body": body}
@@ -863,11 +868,14 @@ def _response_codec(headers: Mapping[str, str]) -> str:
         raise HostCallError("UNSUPPORTED_CHARSET", f"sdk.http: {exc}") from None
 
 
-def _body_value(headers: Mapping[str, str], text: str) -> Any:
+def _body_value(headers: Mapping[str, str], text: str, max_values: int) -> Any:
     """JSON bodies (``application/json``, ``*+json``) parsed; anything else as text, and so
-    is JSON a script could not hold (nested too deeply, numbers beyond a double)."""
+    is JSON a script could not hold (nested too deeply, numbers beyond a double) or that holds
+    more than ``max_values`` values (counted before anything is built)."""
     mime, _charset = _content_type(headers)
     if mime == "application/json" or mime.endswith("+json"):
+        if json_values(text.encode("utf-8", "surrogatepass")) > max_values:
+            return text
         try:
             value = jsonvalues.parse(text)
             jsonvalues.check(value)

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .. import metrics
+from .. import jsonvalues, metrics
 from ..models import DeadLetter, EventSubscription, Execution, OutboxEvent, Script, new_id, utcnow
 from . import filters
 from .executions import pending_deadline, unindexed
@@ -95,9 +95,10 @@ def new_outbox_event(
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
         raise ValueError("depth must be a non-negative integer")
     try:
-        encoded = json.dumps(payload, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise ValueError(f"event payload must be JSON-serialisable: {exc}") from None
+        jsonvalues.check(payload)
+    except jsonvalues.JSONValueError as exc:
+        raise ValueError(f"event payload: {exc.message}") from None
+    encoded = json.dumps(payload, allow_nan=False, separators=(",", ":"))
     if len(encoded.encode()) > config["JSSCRIPTS_MAX_EVENT_BYTES"]:
         raise ValueError(f"event payload exceeds JSSCRIPTS_MAX_EVENT_BYTES for {event_type!r}")
     refused = depth > config["JSSCRIPTS_EVENT_MAX_DEPTH"]

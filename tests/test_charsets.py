@@ -12,6 +12,8 @@ from __future__ import annotations
 import codecs
 import json
 import logging
+import random
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -271,14 +273,31 @@ def test_sdk_http_json_with_more_values_than_the_cap_comes_as_text(server):
 
 def test_sdk_http_decoding_stays_within_the_request_deadline(server):
     """5 MiB of random bytes in ISO-8859-8 (half its bytes are invalid: every one goes through
-    the replacement handler, the slowest allowed decoding, ~0.15 s per MiB here) arrive at once
-    over loopback; the request's 0.3 s run out while they are decoded. The answer is a timeout,
-    not a success returned after the deadline."""
-    url = charset_url(server, "iso-8859-8", size=str(5 * 1024 * 1024))
-    settings = HttpSettings(timeout=0.3, allow_private_hosts=("127.0.0.1",))
+    the replacement handler, the slowest allowed decoding) arrive at once over loopback. The
+    deadline is set to end half-way through their decoding, measured on this machine beside a
+    fetch of the same bytes in ISO-8859-1 (the fastest decoding): the answer is a timeout, not a
+    success returned after the deadline."""
+    size = 5 * 1024 * 1024
+    payload = random.Random(size).randbytes(size)
+    started = time.perf_counter()
+    payload.decode("iso-8859-8", "replace")
+    decoding = time.perf_counter() - started
+    fetching = min(_timed_fetch(charset_url(server, "iso-8859-1", size=str(size))) for _ in "abc")
+    timeout = fetching + decoding / 2
+    settings = HttpSettings(timeout=timeout, allow_private_hosts=("127.0.0.1",))
+    started = time.perf_counter()
     with pytest.raises(HostCallError) as info:
-        GuardedHttpClient(settings).request("GET", url)
+        GuardedHttpClient(settings).request(
+            "GET", charset_url(server, "iso-8859-8", size=str(size))
+        )
     assert info.value.code == "HTTP_TIMEOUT"
+    assert time.perf_counter() - started < fetching + decoding
+
+
+def _timed_fetch(url: str) -> float:
+    started = time.perf_counter()
+    client().request("GET", url)
+    return time.perf_counter() - started
 
 
 @pytest.fixture

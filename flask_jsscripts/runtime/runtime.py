@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import jsonvalues
 from .errors import HostCallError, RuntimeClosedError, ScriptSyntaxError
 from .limits import MAX_RUNS_PER_WORKER, Limits
 from .pool import WorkerPool, WorkerProcess
@@ -142,7 +143,7 @@ class _Run:
             log.exception("sdk.%s failed", name)
             return _reply_error("HOST_ERROR", f"sdk.{name} failed")
         try:
-            return _dump({"value": _as_js_numbers(value)})
+            return _dump({"value": jsonvalues.as_js_numbers(value)})
         except (TypeError, ValueError, RecursionError):
             log.error("sdk.%s returned a value that is not JSON", name)
             return _reply_error("HOST_ERROR", f"sdk.{name} returned a value that is not JSON")
@@ -246,30 +247,9 @@ def _error(name: str, message: str) -> dict[str, Any]:
     }
 
 
-_SAFE_INT = 2**53
-
-
-def _as_js_numbers(value: Any) -> Any:
-    """``value`` with every integer beyond 2**53 rounded to the nearest double.
-
-    Duktape's JSON.parse rounds such integers wrongly (2**53 + 1 arrives as 2**53 + 2, where
-    every other engine gives 2**53); handing it the exact double's digits avoids that."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if -_SAFE_INT <= value <= _SAFE_INT:
-            return value
-        try:
-            return int(float(value))
-        except OverflowError:
-            raise ValueError(f"integer {value} is too large for JavaScript") from None
-    if isinstance(value, dict):
-        return {k: _as_js_numbers(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_as_js_numbers(v) for v in value]
-    return value
-
-
-# Every integer beyond 2**53 has at least 16 digits: JSON text without such a run of digits
-# needs no rounding, and most input and context has none: the walk is skipped for them.
+# Duktape's JSON.parse rounds integers beyond 2**53 wrongly (2**53 + 1 arrives as 2**53 + 2):
+# it gets the nearest double's digits instead. Every such integer has at least 16 digits, so
+# JSON text without such a run of digits needs no walk.
 _LONG_DIGITS = re.compile(r"\d{16}")
 
 
@@ -278,7 +258,7 @@ def _to_json_text(value: Any, what: str) -> str:
         text = json.dumps(value, ensure_ascii=True, allow_nan=False)
         if _LONG_DIGITS.search(text) is None:
             return text
-        return json.dumps(_as_js_numbers(value), ensure_ascii=True, allow_nan=False)
+        return json.dumps(jsonvalues.as_js_numbers(value), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be JSON-compatible: {exc}") from None
     except RecursionError:

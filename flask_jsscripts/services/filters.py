@@ -55,7 +55,7 @@ from collections.abc import Callable
 from threading import Lock
 from typing import Any
 
-from .. import jsonvalues
+from ..runtime import jsonvalues
 
 __all__ = [
     "COMBINATORS",

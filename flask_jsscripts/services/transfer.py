@@ -25,9 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import jsonvalues, tenancy
+from .. import tenancy
 from ..models import HttpEndpoint, Script, ScriptVersion, utcnow
-from ..runtime import Runtime, RuntimeBusyError, ScriptSyntaxError
+from ..runtime import Runtime, RuntimeBusyError, ScriptSyntaxError, jsonvalues
 from .errors import PermissionDenied, ValidationError
 from .scripts import apply_fields, get_script
 from .validation import (

@@ -10,9 +10,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .. import jsonvalues, tenancy
+from .. import tenancy
 from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, utcnow
-from ..runtime import CompiledScript, Limits, Runtime, RuntimeBusyError, ScriptSyntaxError
+from ..runtime import (
+    CompiledScript,
+    Limits,
+    Runtime,
+    RuntimeBusyError,
+    ScriptSyntaxError,
+    jsonvalues,
+)
 from .cron import next_runs
 from .errors import ValidationError
 from .filters import validate_filter

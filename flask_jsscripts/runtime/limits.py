@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 # A sandbox worker is replaced after this many runs. Its memory stays flat (23 MB over 100,000
 # runs), and each replacement costs ~0.1 s of CPU at a moment of load (benchmarks/RESULTS.md).
@@ -49,6 +49,3 @@ class Limits:
             "consoleBytes": self.console_bytes,
             "hostCalls": self.host_calls,
         }
-
-    def as_dict(self) -> dict[str, float | int]:
-        return asdict(self)

@@ -199,9 +199,8 @@ def _check_str_fields(data: ScriptInput, errors: _Errors) -> None:
         errors.add("limits", "must be an object")
     if data.event_filter is not None and not isinstance(data.event_filter, dict):
         errors.add("event_filter", "must be an object")
-    # Text the database cannot store must be refused here: PostgreSQL rejects NUL in text
-    # columns and neither backend's driver can encode a lone surrogate, so both surfaced as raw
-    # DB/driver errors (a 500) instead of a field error (found by tests/test_services_fuzz.py).
+    # Text the database cannot store is a field error here, not a driver error (a 500) later:
+    # PostgreSQL rejects NUL in text columns, and no driver encodes a lone surrogate.
     for name in _TEXT_FIELDS:
         values = getattr(data, name)
         for value in values if isinstance(values, list) else [values]:
@@ -322,8 +321,8 @@ def next_cron_runs(
 ) -> list[datetime]:
     """The next ``count`` run times (aware, in ``timezone``), exactly those the scheduler will
     use (daylight-saving rules included). Raises ValueError when invalid."""
-    # Found by tests/test_fuzz_parsers.py: reading croniter directly, the preview listed a run
-    # inside a fall-back hour that the scheduler does not make.
+    # The scheduler's own rule, not croniter's: croniter lists runs inside a fall-back hour
+    # that the scheduler does not make.
     return next_runs(expression, timezone, count, after or utcnow())
 
 

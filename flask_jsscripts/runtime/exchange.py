@@ -18,7 +18,7 @@ from . import jsonvalues
 from .errors import HostCallError
 from .limits import Limits
 from .pool import WorkerProcess
-from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, json_values, write_all
+from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode, json_values, write_all
 
 log = logging.getLogger("flask_jsscripts.runtime")
 
@@ -77,7 +77,7 @@ class RunState:
         self.host_calls += 1
         if self.host_calls > self.limits.host_calls:
             message = f"host call limit of {self.limits.host_calls} reached"
-            return reply_frame({"fatal": "host_call_limit", "error": {"message": message}})
+            return encode({"fatal": "host_call_limit", "error": {"message": message}})
         if self.broker is None or name not in self.capabilities:
             return reply_error("NOT_AVAILABLE", f"sdk.{name} is not available here")
         try:
@@ -88,21 +88,14 @@ class RunState:
             log.exception("sdk.%s failed", name)
             return reply_error("HOST_ERROR", f"sdk.{name} failed")
         try:
-            return reply_frame({"value": jsonvalues.as_js_numbers(value)})
+            return encode({"value": jsonvalues.as_js_numbers(value)})
         except (TypeError, ValueError, RecursionError):
             log.error("sdk.%s returned a value that is not JSON", name)
             return reply_error("HOST_ERROR", f"sdk.{name} returned a value that is not JSON")
 
 
-def reply_frame(obj: Any) -> bytes:
-    return (
-        json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
-        + b"\n"
-    )
-
-
 def reply_error(code: str, message: str) -> bytes:
-    return reply_frame({"error": {"code": code, "message": message}})
+    return encode({"error": {"code": code, "message": message}})
 
 
 class DeadlinePassed(Exception):

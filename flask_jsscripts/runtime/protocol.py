@@ -32,7 +32,9 @@ class ProtocolError(Exception):
 
 
 def encode(frame: dict[str, Any]) -> bytes:
-    return json.dumps(frame, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+    """One frame as a line of ASCII JSON; ValueError for NaN or Infinity (not JSON)."""
+    text = json.dumps(frame, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return text.encode("ascii") + b"\n"
 
 
 # A \uD800-\uDFFF escape, half of a pair (an emoji) or a lone surrogate: only then look closer.

@@ -14,9 +14,8 @@ ordinary syntax error.
 The returned code is additionally made ASCII-only (see :func:`_ascii_only`) so that it
 can be handed to another Duktape context without loss.
 
-Loading Babel and transpiling inside Duktape are slow (tenths of a second each; the figures
-are in benchmarks/RESULTS.md), hence the small per-instance LRU cache keyed by source text;
-callers should also store the transpiled code alongside the source.
+Loading Babel and transpiling inside Duktape are slow, hence the small per-instance LRU cache
+keyed by source text; callers should also store the transpiled code alongside the source.
 
 ``retainLines: true`` keeps every statement of the author's source on its original
 line (Babel's injected helpers are packed onto line 1 and the lines of hoisted code),

@@ -302,18 +302,16 @@ def clean_limits(
 def effective_limits(script_limits: Mapping[str, Any], config: Mapping[str, Any]) -> Limits:
     """The runtime limits of a run: the script's own values, else the configured defaults."""
     values = {
-        key: script_limits.get(key, config[default_key])
+        key: _limit_value(key, script_limits.get(key, config[default_key]))
         for key, (default_key, _) in LIMIT_KEYS.items()
-        if key != "concurrency"
+        if key != "concurrency"  # the queue's business, not the runtime's
     }
-    return Limits(
-        timeout=float(values["timeout"]),
-        memory_mb=int(values["memory_mb"]),
-        output_bytes=int(values["output_bytes"]),
-        console_entries=int(values["console_entries"]),
-        host_calls=int(values["host_calls"]),
-        output_elements=int(config["JSSCRIPTS_MAX_OUTPUT_ELEMENTS"]),
-    )
+    return Limits(**values, output_elements=int(config["JSSCRIPTS_MAX_OUTPUT_ELEMENTS"]))
+
+
+def _limit_value(key: str, value: Any) -> int | float:
+    """A limit's value as the runtime takes it: seconds may have a fraction, the rest not."""
+    return float(value) if key == "timeout" else int(value)
 
 
 def next_cron_runs(

@@ -55,7 +55,6 @@ from typing import Any
 from .language import (
     CACHE_SIZE,
     COMBINATORS,
-    CONDITION_KEYS,
     MAX_CONDITIONS,
     MAX_DEPTH,
     MAX_ERRORS,
@@ -71,7 +70,6 @@ from .validation import validate_filter
 
 __all__ = [
     "COMBINATORS",
-    "CONDITION_KEYS",
     "MAX_CONDITIONS",
     "MAX_DEPTH",
     "MAX_ERRORS",

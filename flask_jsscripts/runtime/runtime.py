@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 import os
 import re
 import threading
@@ -33,8 +32,6 @@ from .limits import MAX_RUNS_PER_WORKER, Limits
 from .outcome import RunResult, failure_error, finish, int_or_none, reported, script_error
 from .pool import WorkerPool, WorkerProcess
 from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode
-
-log = logging.getLogger("flask_jsscripts.runtime")
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ Only an allow-list: Python's codecs include some whose decoding is quadratic in 
 (``punycode``; ``idna`` on top of it) or that are not text encodings at all (``rot13``,
 ``zlib``), and a caller must not pick those. The list is the encodings of the WHATWG Encoding
 Standard that browsers decode (UTF-8, UTF-16, the legacy single-byte and CJK ones), each a
-table or state machine in C whose cost grows linearly with the input
-(``benchmarks/charsets_bench.py`` measures every one). UTF-7 (a known XSS vector, not in the
-standard) and UTF-32 (not in the standard, and the slowest of all) are left out.
+table or state machine in C whose cost grows linearly with the input. UTF-7 (a known XSS
+vector, not in the standard) and UTF-32 (not in the standard, and the slowest of all) are
+left out.
 
 No Flask, no database: used by the endpoint blueprint and by ``capabilities.http`` alike.
 """

@@ -24,8 +24,9 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import jsonvalues, tenancy
+from . import tenancy
 from .models import SCRIPT_STATUSES, SCRIPT_TYPES, DeadLetter, Execution, Script
+from .runtime import jsonvalues
 from .services import dead_letters, events, executions, outputs, scripts, transfer
 from .services.errors import NotFound, ServiceError, ValidationError
 

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from flask_jsscripts import jsonvalues, tenancy
+from flask_jsscripts import tenancy
 from flask_jsscripts.models import Script
+from flask_jsscripts.runtime import jsonvalues
 from flask_jsscripts.services import events, filters, scripts
 from flask_jsscripts.services.errors import ValidationError
 from flask_jsscripts.services.filters import (

@@ -65,11 +65,18 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from web_fixtures import make_web
 
-from flask_jsscripts import charsets, jsonvalues, tenancy
+from flask_jsscripts import charsets, tenancy
 from flask_jsscripts.cli import UsageFailure, _load_document
 from flask_jsscripts.config import DEFAULTS
 from flask_jsscripts.models import Script, utcnow
-from flask_jsscripts.runtime import STATUSES, CompiledScript, Limits, Runtime, ScriptSyntaxError
+from flask_jsscripts.runtime import (
+    STATUSES,
+    CompiledScript,
+    Limits,
+    Runtime,
+    ScriptSyntaxError,
+    jsonvalues,
+)
 from flask_jsscripts.runtime.protocol import FrameReader, ProtocolError, decode, encode
 from flask_jsscripts.services import scripts, transfer
 from flask_jsscripts.services.errors import ValidationError

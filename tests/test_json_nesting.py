@@ -18,8 +18,9 @@ from sqlalchemy import select
 from web_fixtures import *  # noqa: F403 - web
 from web_fixtures import make_web  # noqa: F401
 
-from flask_jsscripts import jsonvalues, tenancy
+from flask_jsscripts import tenancy
 from flask_jsscripts.models import Execution, Script
+from flask_jsscripts.runtime import jsonvalues
 from flask_jsscripts.services import transfer
 from flask_jsscripts.services.errors import ValidationError
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from flask_jsscripts.runtime import HostCallError, Limits
-from flask_jsscripts.runtime.runtime import _Run
+from flask_jsscripts.runtime.exchange import RunState
 
 L = Limits(timeout=10.0)
 CAPS = ["kv.get", "kv.set", "events.publish", "host.orders.find"]
@@ -158,7 +158,7 @@ def test_listed_capability_without_broker_is_not_available(rt):
 def test_parent_refuses_calls_outside_the_capabilities():
     # the worker is untrusted: the parent checks the name again whatever the worker asks for
     broker = Recorder("secret")
-    state = _Run(L, broker, frozenset({"kv.get"}))
+    state = RunState(L, broker, frozenset({"kv.get"}))
     for request in (
         {"name": "kv.set", "args": []},
         {"name": "kv.get"},

@@ -718,9 +718,8 @@ def test_kv_stores_only_values_a_script_can_read(env):
     the database then holds, a value a script can read (``jsonvalues.check``), or is refused
     with a kv error code and changes nothing. Never a raw database error (PostgreSQL's json
     refuses Infinity; SQLite stored it, and the key could then not be read)."""
-    from flask_jsscripts import jsonvalues
     from flask_jsscripts.models import KVEntry
-    from flask_jsscripts.runtime import HostCallError
+    from flask_jsscripts.runtime import HostCallError, jsonvalues
     from flask_jsscripts.services.broker import ScriptBroker
 
     def stored(tenant: str) -> dict[str, Any]:

@@ -296,6 +296,7 @@ NO_ID = {
     "scripts.list_scripts": "test_lists_never_return_the_other_tenants_rows",
     "scripts.create_script": "test_create_in_acme_cannot_touch_globex",
     "transfer.import_scripts": "test_import_in_acme_cannot_touch_globex",
+    "scripts.commit_unique": "commits the caller's session: no lookup of its own",
     "executions.reap_stale": (
         "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it"
     ),

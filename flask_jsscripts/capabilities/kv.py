@@ -16,9 +16,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import jsonvalues
 from ..models import KVEntry, utcnow
-from ..runtime import HostCallError
+from ..runtime import HostCallError, jsonvalues
 
 MAX_KEY_LENGTH = 255
 

@@ -8,9 +8,11 @@ with Runtime(workers=2) as rt:
 """
 
 from .errors import HostCallError, RuntimeClosedError, ScriptSyntaxError
+from .exchange import Broker
 from .limits import Limits
+from .outcome import STATUSES, RunResult
 from .pool import RuntimeBusyError
-from .runtime import STATUSES, Broker, CompiledScript, RunResult, Runtime
+from .runtime import CompiledScript, Runtime
 
 __all__ = [
     "STATUSES",

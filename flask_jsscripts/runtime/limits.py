@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
-# A sandbox worker is replaced after this many runs. Its memory stays flat (23 MB over 100,000
-# runs), and each replacement costs ~0.1 s of CPU at a moment of load (benchmarks/RESULTS.md).
+# A sandbox worker is replaced after this many runs: its memory stays flat, and each
+# replacement costs CPU at a moment of load.
 MAX_RUNS_PER_WORKER = 50_000
 
 
@@ -20,7 +20,7 @@ class Limits:
     console_bytes: int = 262_144  # total characters of console messages (and sdk.log meta) kept
     host_calls: int = 1000  # sdk.* calls that reach the host
     # JSON values in one value handed to the host (the result, an sdk.log meta, an sdk call's
-    # arguments): the host builds each as a Python object, ~60-100 bytes apiece
+    # arguments): the host builds each as a Python object
     output_elements: int = 100_000
 
     def validate(self) -> Limits:
@@ -49,6 +49,3 @@ class Limits:
             "consoleBytes": self.console_bytes,
             "hostCalls": self.host_calls,
         }
-
-    def as_dict(self) -> dict[str, float | int]:
-        return asdict(self)

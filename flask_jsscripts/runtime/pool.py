@@ -67,9 +67,6 @@ class WorkerProcess:
     def send(self, frame: dict) -> None:
         write_all(self.fd_write, encode(frame))
 
-    def send_raw(self, data: bytes) -> None:
-        write_all(self.fd_write, data)
-
     def kill(self) -> None:
         """SIGKILL the worker's process group and reap it."""
         self.alive = False

@@ -16,12 +16,13 @@ carry a deadline: a worker that stops reading its pipe must not block the parent
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import select
 import time
 from typing import Any
+
+from . import jsonvalues
 
 MAX_CONTROL_FRAME = 4 * 1_048_576  # anything but a result/compile answer must stay below this
 
@@ -31,34 +32,9 @@ class ProtocolError(Exception):
 
 
 def encode(frame: dict[str, Any]) -> bytes:
-    return json.dumps(frame, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
-
-
-_SAFE_INT = 2**53
-
-
-def _js_int(text: str) -> int:
-    # JavaScript prints a number beyond 2**53 with made-up trailing digits (2**60 comes out as
-    # 1152921504606847000); read it back as the double it stands for, so Python sees the exact
-    # value the script computed (2**60) instead of a different, nearby integer.
-    value = int(text)
-    if -_SAFE_INT <= value <= _SAFE_INT:
-        return value
-    double = float(text)
-    if math.isinf(double):  # int(inf) raised OverflowError (tests/test_fuzz_parsers.py)
-        raise ValueError("integer beyond the range of a double")
-    return int(double)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):  # 1e999
-        raise ValueError("number beyond the range of a double")
-    return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+    """One frame as a line of ASCII JSON; ValueError for NaN or Infinity (not JSON)."""
+    text = json.dumps(frame, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return text.encode("ascii") + b"\n"
 
 
 # A \uD800-\uDFFF escape, half of a pair (an emoji) or a lone surrogate: only then look closer.
@@ -78,7 +54,9 @@ def _replace_lone_surrogates(value: Any) -> Any:
 
 # One decoder for every frame: json.loads with hooks builds a new one per call.
 _DECODER = json.JSONDecoder(
-    parse_int=_js_int, parse_float=_finite_float, parse_constant=_no_constant
+    parse_int=jsonvalues.parse_js_integer,
+    parse_float=jsonvalues.finite_float,
+    parse_constant=jsonvalues.refuse_constant,
 )
 
 
@@ -106,8 +84,8 @@ def decode(line: bytes) -> dict[str, Any]:
 
 def write_all(fd: int, data: bytes, deadline: float | None = None) -> bool:
     """Write all of ``data``. With a ``deadline`` (monotonic), give up when it passes and
-    return False: a worker that stopped reading (its pipe full) blocked the parent's write
-    forever, past any run timeout (found by tests/test_fuzz_parsers.py). A deadline needs a
+    return False: a worker that stops reading (its pipe full) must not block the parent's write
+    past the run's timeout. A deadline needs a
     non-blocking ``fd`` (the parent's pipes to its workers are: see ``pool.WorkerProcess``)."""
     view = memoryview(data)
     poll = None

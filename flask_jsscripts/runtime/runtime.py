@@ -15,36 +15,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 import os
 import re
 import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from .errors import HostCallError, RuntimeClosedError, ScriptSyntaxError
+from . import jsonvalues
+from .errors import RuntimeClosedError, ScriptSyntaxError
+from .exchange import Broker, DeadlinePassed, RunState, converse, send
 from .limits import MAX_RUNS_PER_WORKER, Limits
+from .outcome import RunResult, failure_error, finish, int_or_none, reported, script_error
 from .pool import WorkerPool, WorkerProcess
-from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode, json_values, write_all
-
-log = logging.getLogger("flask_jsscripts.runtime")
-
-Broker = Callable[[str, list[Any]], Any]
-
-STATUSES = (
-    "completed",
-    "failed",
-    "timeout",
-    "memory",
-    "output_limit",
-    "host_call_limit",
-    "crashed",
-)
-_LEVELS = {"debug", "info", "warn", "error"}
+from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode
 
 
 @dataclass(frozen=True)
@@ -62,214 +49,13 @@ class CompiledScript:
         return hashlib.sha256(self.code.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-@dataclass
-class RunResult:
-    status: str
-    value: Any = None
-    error: dict[str, Any] | None = None
-    console: list[dict[str, Any]] = field(default_factory=list)
-    logs: list[dict[str, Any]] = field(default_factory=list)
-    metrics: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "completed"
-
-
 def source_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class _Run:
-    """Book-keeping of one run in the parent (its caps are enforced here too: the worker is
-    untrusted once user code has run in it)."""
-
-    def __init__(self, limits: Limits, broker: Broker | None, capabilities: frozenset[str]):
-        self.limits = limits
-        self.broker = broker
-        self.capabilities = capabilities
-        self.console: list[dict[str, Any]] = []
-        self.logs: list[dict[str, Any]] = []
-        self.host_calls = 0
-        self.entries = 0
-        self.chars = 0
-        self.dropped = 0
-
-    def take_entry(self, channel: str, entry: Any) -> None:
-        if not isinstance(entry, dict):
-            return
-        message = entry.get("message")
-        if not isinstance(message, str):
-            return
-        size = len(message)
-        if "meta" in entry:  # counted like the shim counts it (its JSON text)
-            try:
-                size += len(json.dumps(entry["meta"], ensure_ascii=False, separators=(",", ":")))
-            except (TypeError, ValueError, RecursionError):
-                return
-        if (
-            self.entries >= self.limits.console_entries
-            or self.chars + size > self.limits.console_bytes
-        ):
-            self.dropped += 1
-            return
-        self.entries += 1
-        self.chars += size
-        level = entry.get("level") if entry.get("level") in _LEVELS else "info"
-        ts = entry.get("ts") if isinstance(entry.get("ts"), (int, float)) else time.time() * 1000
-        clean = {"level": level, "message": message, "ts": ts}
-        if "meta" in entry:
-            clean["meta"] = entry["meta"]
-        (self.logs if channel == "log" else self.console).append(clean)
-
-    def host_reply(self, request: Any) -> bytes:
-        if not isinstance(request, dict):
-            return _reply_error("BAD_REQUEST", "malformed sdk call")
-        name, args = request.get("name"), request.get("args")
-        if not isinstance(name, str) or not isinstance(args, list):
-            return _reply_error("BAD_REQUEST", "malformed sdk call")
-        self.host_calls += 1
-        if self.host_calls > self.limits.host_calls:
-            message = f"host call limit of {self.limits.host_calls} reached"
-            return _dump({"fatal": "host_call_limit", "error": {"message": message}})
-        if self.broker is None or name not in self.capabilities:
-            return _reply_error("NOT_AVAILABLE", f"sdk.{name} is not available here")
-        try:
-            value = self.broker(name, args)
-        except HostCallError as exc:
-            return _reply_error(exc.code, exc.message)
-        except Exception:  # noqa: BLE001 - the script gets a safe message, the log gets the rest
-            log.exception("sdk.%s failed", name)
-            return _reply_error("HOST_ERROR", f"sdk.{name} failed")
-        try:
-            return _dump({"value": _as_js_numbers(value)})
-        except (TypeError, ValueError, RecursionError):
-            log.error("sdk.%s returned a value that is not JSON", name)
-            return _reply_error("HOST_ERROR", f"sdk.{name} returned a value that is not JSON")
-
-
-def _dump(obj: Any) -> bytes:
-    return (
-        json.dumps(obj, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
-        + b"\n"
-    )
-
-
-def _reply_error(code: str, message: str) -> bytes:
-    return _dump({"error": {"code": code, "message": message}})
-
-
-class _DeadlinePassed(Exception):
-    """Writing to the worker outlasted the deadline: it is not reading its pipe."""
-
-
-class _TooManyValues(Exception):
-    """A frame carries a value with more JSON values than the run's ``output_elements``."""
-
-    def __init__(self, what: str):
-        super().__init__(what)
-        self.what = what
-
-
-# Values of a frame around the one it carries (op, retire, metrics, status, error fields...):
-# an honest worker's frames have far fewer.
-_ENVELOPE_VALUES = 64
-# op -> where its frame carries a value of the script's making, and how the error names it
-_CARRIED = {
-    "result": ("body", "value", "the result has"),
-    "log": ("entry", "meta", "an sdk.log entry has"),
-    "console": ("entry", "meta", "a console entry has"),
-    "call": ("req", "args", "the arguments of an sdk call have"),
-}
-_OP = re.compile(rb'\{"op":"(\w+)"')
-
-
-def _carrier(line: bytes) -> str:
-    """What a frame not decoded carries, as its op says (an honest worker writes it first)."""
-    match = _OP.match(line)
-    op = match.group(1).decode("ascii") if match else ""
-    return _CARRIED[op][2] if op in _CARRIED else "a frame has"
-
-
-def _count_values(value: Any, limit: int) -> int:
-    """The JSON values in ``value``, counted up to one past ``limit``."""
-    count, stack = 0, [value]
-    while stack and count <= limit:
-        item = stack.pop()
-        count += 1
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return count
-
-
-def _read_counted(
-    worker: WorkerProcess, deadline: float, max_bytes: int, limit: int
-) -> dict | None:
-    """The next frame of a run, like ``Runtime._read``; raises _TooManyValues, before building
-    a single Python object of it, when the value it carries has more than ``limit`` JSON values.
-
-    The worker is untrusted, so its frame is counted here, on the bytes (``json_values``), not
-    in the sandbox. The count covers the whole frame: past ``limit`` plus any honest envelope
-    the frame is refused unread; just past ``limit`` it is decoded (no more than the limit plus
-    the envelope) and its carried value counted exactly."""
-    line = worker.reader.read(deadline, max_bytes)
-    if line is None:
-        return None
-    # each value takes at least one byte: a frame no longer than the limit needs no count
-    counted = json_values(line) if len(line) > limit else 0
-    if counted > limit + _ENVELOPE_VALUES:
-        raise _TooManyValues(_carrier(line))
-    frame = decode(line)
-    if counted > limit:
-        outer, inner, what = _CARRIED.get(frame["op"], ("", "", "a frame has"))
-        holder = frame.get(outer)
-        carried = holder.get(inner) if isinstance(holder, dict) and inner in holder else frame
-        if _count_values(carried, limit) > limit:
-            raise _TooManyValues(what)
-    return frame
-
-
-def _send(worker: WorkerProcess, data: bytes, deadline: float) -> None:
-    if not write_all(worker.fd_write, data, deadline):
-        raise _DeadlinePassed
-
-
-def _error(name: str, message: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "message": message,
-        "stack": f"{name}: {message}",
-        "line": None,
-        "column": None,
-    }
-
-
-_SAFE_INT = 2**53
-
-
-def _as_js_numbers(value: Any) -> Any:
-    """``value`` with every integer beyond 2**53 rounded to the nearest double.
-
-    Duktape's JSON.parse rounds such integers wrongly (2**53 + 1 arrives as 2**53 + 2, where
-    every other engine gives 2**53); handing it the exact double's digits avoids that."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        if -_SAFE_INT <= value <= _SAFE_INT:
-            return value
-        try:
-            return int(float(value))
-        except OverflowError:
-            raise ValueError(f"integer {value} is too large for JavaScript") from None
-    if isinstance(value, dict):
-        return {k: _as_js_numbers(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_as_js_numbers(v) for v in value]
-    return value
-
-
-# Every integer beyond 2**53 has at least 16 digits: JSON text without such a run of digits
-# needs no rounding, and most input and context has none: the walk is skipped for them.
+# Duktape's JSON.parse rounds integers beyond 2**53 wrongly (2**53 + 1 arrives as 2**53 + 2):
+# it gets the nearest double's digits instead. Every such integer has at least 16 digits, so
+# JSON text without such a run of digits needs no walk.
 _LONG_DIGITS = re.compile(r"\d{16}")
 
 
@@ -278,7 +64,7 @@ def _to_json_text(value: Any, what: str) -> str:
         text = json.dumps(value, ensure_ascii=True, allow_nan=False)
         if _LONG_DIGITS.search(text) is None:
             return text
-        return json.dumps(_as_js_numbers(value), ensure_ascii=True, allow_nan=False)
+        return json.dumps(jsonvalues.as_js_numbers(value), ensure_ascii=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{what} must be JSON-compatible: {exc}") from None
     except RecursionError:
@@ -397,12 +183,12 @@ class Runtime:
         worker = pool.acquire(self.acquire_timeout, isolation)
         deadline = time.monotonic() + self.compile_timeout
         try:
-            _send(worker, encode({"op": "compile", "source": source}), deadline)
+            send(worker, encode({"op": "compile", "source": source}), deadline)
             frame = self._read(worker, deadline, 12 * len(source) + MAX_CONTROL_FRAME)
         except (ProtocolError, OSError):
             pool.discard(worker)
             raise ScriptSyntaxError("the sandbox worker died while compiling") from None
-        except _DeadlinePassed:
+        except DeadlinePassed:
             frame = None
         if frame is None:
             pool.discard(worker)
@@ -411,14 +197,15 @@ class Runtime:
         if frame["op"] != "compiled" or not (
             isinstance(error, dict) if error else isinstance(code, str)
         ):
-            # a worker that once ran user code is untrusted: a wrong answer ends it (such
-            # answers raised AttributeError/KeyError here, found by tests/test_fuzz_parsers.py)
+            # a worker that once ran user code is untrusted: a wrong answer ends it
             pool.discard(worker)
             raise ScriptSyntaxError("the sandbox worker sent a malformed answer while compiling")
         pool.release(worker)
         if error:
             raise ScriptSyntaxError(
-                str(error.get("message")), _int(error.get("line")), _int(error.get("column"))
+                str(error.get("message")),
+                int_or_none(error.get("line")),
+                int_or_none(error.get("column")),
             )
         return self._remember(CompiledScript(digest, code, bool(frame.get("transpiled"))))
 
@@ -486,7 +273,7 @@ class Runtime:
                     return RunResult(
                         "failed",
                         error={
-                            **_error("SyntaxError", exc.message),
+                            **script_error("SyntaxError", exc.message),
                             "line": exc.line,
                             "column": exc.column,
                         },
@@ -521,114 +308,37 @@ class Runtime:
         worker = self._acquire(isolation)
         started = time.perf_counter()
         deadline = time.monotonic() + limits.timeout
-        state = _Run(limits, broker, capabilities)
-        max_frame = 12 * limits.output_bytes + MAX_CONTROL_FRAME
-        status: str
-        frame: dict | None = None
-        try:
-            run_frame = {
-                "op": "run",
-                "key": compiled.key,
-                "code": compiled.code,
-                "isolation": isolation,
-                "input": input_json,
-                "context": context_json,
-                "options": options,
-                "limits": {"memory_mb": limits.memory_mb, "timeout": limits.timeout},
-            }
-            _send(worker, encode(run_frame), deadline)
-            while True:
-                frame = _read_counted(worker, deadline, max_frame, limits.output_elements)
-                if frame is None:
-                    status = "timeout"
-                    break
-                op = frame["op"]
-                if op == "result":
-                    if not (
-                        isinstance(frame.get("body"), dict)
-                        and isinstance(frame.get("metrics", {}), dict)
-                    ):  # read with .get below: a list or string raised AttributeError
-                        raise ProtocolError("malformed result frame")
-                    status = "result"
-                    break
-                if op == "call":
-                    reply = state.host_reply(frame.get("req"))
-                    if time.monotonic() >= deadline:
-                        status = "timeout"
-                        break
-                    _send(worker, reply, deadline)
-                elif op in ("console", "log"):
-                    state.take_entry(op, frame.get("entry"))
-                else:
-                    raise ProtocolError(f"unexpected frame {op!r}")
-        except (ProtocolError, OSError):
-            status = "crashed"
-        except _DeadlinePassed:
-            status = "timeout"
-        except _TooManyValues as exc:
-            status = "output_limit"
-            too_many = exc.what
-        duration_ms = (time.perf_counter() - started) * 1000
+        state = RunState(limits, broker, capabilities)
+        run_frame = {
+            "op": "run",
+            "key": compiled.key,
+            "code": compiled.code,
+            "isolation": isolation,
+            "input": input_json,
+            "context": context_json,
+            "options": options,
+            "limits": {"memory_mb": limits.memory_mb, "timeout": limits.timeout},
+        }
+        status, frame, too_many = converse(worker, encode(run_frame), state, deadline)
         metrics: dict[str, Any] = {
-            "duration_ms": round(duration_ms, 3),
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             "queue_ms": round((started - queued) * 1000, 3),
             "memory_bytes": 0,
             "host_calls": state.host_calls,
             "cache": "miss",
         }
-        if status != "result":
+        if frame is None:
             worker.kill()
-            code = worker.proc.returncode
+            returncode = worker.proc.returncode
             self.pool.discard(worker)
-            if status == "timeout":
-                error = _error(
-                    "TimeoutError", f"the script ran longer than its limit of {limits.timeout:g} s"
-                )
-            elif status == "output_limit":
-                message = (
-                    f"{too_many} more than {limits.output_elements} JSON elements"
-                    " (the output element limit)"
-                )
-                error = {**_error("LimitError", message), "code": "output_limit"}
-            else:
-                how = f" (signal {-code})" if code is not None and code < 0 else ""
-                error = _error("InternalError", f"the sandbox worker died{how}")
-            return self._finish(status, None, error, state, metrics)
-
+            error = failure_error(status, limits, returncode, too_many)
+            return finish(status, None, error, state, metrics)
         worker.runs += 1
         if frame.get("retire"):
             self.pool.discard(worker)
         else:
             self.pool.release(worker)
-        body = frame["body"]
-        wm = frame.get("metrics", {})
-        metrics["memory_bytes"] = _int(wm.get("memory_bytes")) or 0
-        metrics["cache"] = "hit" if wm.get("cache") == "hit" else "miss"
-        if body.get("phase") == "load":
-            metrics["phase"] = "load"
-        status = body.get("status") if body.get("status") in STATUSES else "crashed"
-        error = body.get("error") if isinstance(body.get("error"), dict) else None
-        if status != "completed" and error is None:
-            error = _error("InternalError", "the run ended without a report")
-        state.dropped += max(0, _int(body.get("consoleDropped")) or 0)
-        return self._finish(
-            status, body.get("value") if status == "completed" else None, error, state, metrics
-        )
-
-    @staticmethod
-    def _finish(
-        status: str, value: Any, error: dict | None, state: _Run, metrics: dict[str, Any]
-    ) -> RunResult:
-        console = state.console
-        if state.dropped:
-            console.append(
-                {
-                    "level": "warn",
-                    "ts": time.time() * 1000,
-                    "message": f"{state.dropped} console entries dropped (limit reached)",
-                }
-            )
-        return RunResult(status, value, error, console, state.logs, metrics)
+        return reported(frame, state, metrics)
 
 
 def _close_pools(pools: list[WorkerPool], owner_pid: int, grace: float = 0.0) -> None:
@@ -636,7 +346,3 @@ def _close_pools(pools: list[WorkerPool], owner_pid: int, grace: float = 0.0) ->
         deadline = time.monotonic() + grace  # one grace period for all pools together
         for pool in pools:
             pool.close_by(deadline)
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -14,19 +14,8 @@ ordinary syntax error.
 The returned code is additionally made ASCII-only (see :func:`_ascii_only`) so that it
 can be handed to another Duktape context without loss.
 
-Measured on the development machine (2 vCPUs, Python 3.11, pyduktape2 0.5.0, other
-work running at the same time, so the numbers are noisy):
-
-* loading ``babel.min.js`` into a fresh context: 0.19-0.42 s, median about 0.34 s;
-* transpiling a 20-line modern script (class, arrows, default/rest parameters, object
-  rest/spread, destructuring, template literals, for-of, Map, async/await, ``**``):
-  median of 20 runs 0.56-0.63 s (min 0.45 s, max 1.5 s); the first transpile in a new
-  context takes about 1.1 s. With no transform plugins (parse + generate only) the same
-  script takes about 0.05 s: the cost is spread over the transforms, no single plugin
-  dominates. Hence the small per-instance LRU cache keyed by source text (a hit costs
-  about 15 us); callers should also store the transpiled code alongside the source.
-* For comparison, a fresh context with ``polyfills.js`` and ``regenerator-runtime.js``
-  evaluated costs about 8 ms.
+Loading Babel and transpiling inside Duktape are slow, hence the small per-instance LRU cache
+keyed by source text; callers should also store the transpiled code alongside the source.
 
 ``retainLines: true`` keeps every statement of the author's source on its original
 line (Babel's injected helpers are packed onto line 1 and the lines of hoisted code),

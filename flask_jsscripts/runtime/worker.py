@@ -43,7 +43,7 @@ def _js(name: str) -> str:
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE")
-_STATM: int | None = None  # kept open: re-reading it from offset 0 costs 2 µs, opening it 20+
+_STATM: int | None = None  # kept open: re-reading from offset 0 is far cheaper than reopening
 
 
 def _statm() -> tuple[int, int]:
@@ -223,67 +223,14 @@ class Worker:
         return box
 
     def run(self, frame: dict[str, Any]) -> bool:
+        """Run the script of a ``run`` frame and send its ``result``; True when this worker
+        retires after it."""
         started = time.perf_counter()
         self.runs += 1
-        code = frame["code"]
-        key = frame.get("key") or hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
         isolation = str(frame.get("isolation") or "")
         limits = frame["limits"]
-        cache = "miss"
-        body: str
         vm_before, rss_before = _statm()
-        memory_failure = False
-        try:
-            with (
-                _address_space_limit(limits["memory_mb"], vm_before),
-                _cpu_limit(limits["timeout"]),
-            ):
-                box = self.sandbox(isolation)
-                if box.ensure(key, code):
-                    cache = "hit"
-                body = box.run_fn(key, frame["input"], frame["context"], frame["options"])
-        except _LoadError as exc:
-            body = json.dumps(
-                {
-                    "status": "failed",
-                    "phase": "load",
-                    "hostCalls": 0,
-                    "consoleDropped": 0,
-                    "error": {**exc.error, "name": "SyntaxError", "column": None},
-                }
-            )
-        except MemoryError:
-            memory_failure = True
-            body = json.dumps(
-                {
-                    "status": "memory",
-                    "hostCalls": 0,
-                    "consoleDropped": 0,
-                    "error": {
-                        "name": "RangeError",
-                        "message": "memory limit exceeded",
-                        "stack": "",
-                        "line": None,
-                        "column": None,
-                    },
-                }
-            )
-        except Exception as exc:  # noqa: BLE001 - pyduktape2 errors: report, then retire
-            memory_failure = True
-            body = json.dumps(
-                {
-                    "status": "crashed",
-                    "hostCalls": 0,
-                    "consoleDropped": 0,
-                    "error": {
-                        "name": "InternalError",
-                        "message": type(exc).__name__,
-                        "stack": "",
-                        "line": None,
-                        "column": None,
-                    },
-                }
-            )
+        body, cache, memory_failure = self._execute(frame, isolation, vm_before)
         _, rss_after = _statm()
         status_memory = body.startswith('{"status":"memory"')
         grew = rss_after - self.baseline_rss
@@ -314,6 +261,53 @@ class Worker:
             + b"}\n",
         )
         return retire
+
+    def _execute(
+        self, frame: dict[str, Any], isolation: str, vm_before: int
+    ) -> tuple[str, str, bool]:
+        """(the run's report as JSON text, "hit" or "miss", whether the engine failed)."""
+        code = frame["code"]
+        key = frame.get("key") or hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+        limits = frame["limits"]
+        cache = "miss"
+        try:
+            with (
+                _address_space_limit(limits["memory_mb"], vm_before),
+                _cpu_limit(limits["timeout"]),
+            ):
+                box = self.sandbox(isolation)
+                if box.ensure(key, code):
+                    cache = "hit"
+                body = box.run_fn(key, frame["input"], frame["context"], frame["options"])
+            return body, cache, False
+        except _LoadError as exc:
+            error = {**exc.error, "name": "SyntaxError", "column": None}
+            return _report("failed", error, phase="load"), cache, False
+        except MemoryError:
+            return (
+                _report("memory", _engine_error("RangeError", "memory limit exceeded")),
+                cache,
+                True,
+            )
+        except Exception as exc:  # noqa: BLE001 - pyduktape2 errors: report, then retire
+            return (
+                _report("crashed", _engine_error("InternalError", type(exc).__name__)),
+                cache,
+                True,
+            )
+
+
+def _report(status: str, error: dict[str, Any], phase: str | None = None) -> str:
+    """The report of a run that ended before the shim could write one."""
+    report: dict[str, Any] = {"status": status}
+    if phase is not None:
+        report["phase"] = phase
+    report.update(hostCalls=0, consoleDropped=0, error=error)
+    return json.dumps(report)
+
+
+def _engine_error(name: str, message: str) -> dict[str, Any]:
+    return {"name": name, "message": message, "stack": "", "line": None, "column": None}
 
 
 class _address_space_limit:

@@ -28,8 +28,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .. import jsonvalues, metrics
+from .. import metrics
 from ..models import DeadLetter, EventSubscription, Execution, OutboxEvent, Script, new_id, utcnow
+from ..runtime import jsonvalues
 from . import filters
 from .executions import pending_deadline, unindexed
 from .scripts import plausible_id

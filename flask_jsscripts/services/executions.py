@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import jsonvalues, metrics, tenancy
+from .. import metrics, tenancy
 from ..models import EXECUTION_TRIGGERS, Execution, Script, new_id, utcnow
 from ..runtime import (
     CompiledScript,
@@ -32,6 +32,7 @@ from ..runtime import (
     RuntimeBusyError,
     RuntimeClosedError,
     ScriptSyntaxError,
+    jsonvalues,
 )
 from .broker import ScriptBroker
 from .errors import NotFound, RunRefused, ValidationError

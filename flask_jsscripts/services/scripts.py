@@ -66,9 +66,8 @@ class SaveResult:
 
 
 def plausible_id(value: Any) -> bool:
-    """Ids are UUID strings: anything else is unknown without asking the database. A lone
-    surrogate or NUL in an id used to reach the driver and raise a raw encoding/DB error
-    instead of NotFound (found by tests/test_services_fuzz.py)."""
+    """Ids are UUID strings: anything else is unknown without asking the database (a lone
+    surrogate or NUL would raise a driver error instead of NotFound)."""
     return (
         isinstance(value, str) and 0 < len(value) <= 36 and value.isascii() and "\x00" not in value
     )
@@ -218,13 +217,18 @@ def _new_version(
     return version
 
 
-def _commit(session: Session) -> None:
+def commit_unique(
+    session: Session,
+    field: str = "name",
+    message: str = "another script already has this name or path",
+) -> None:
+    """Commit; a save that raced past the uniqueness checks (the database's IntegrityError)
+    is reported as the checks would have reported it: ``message`` on ``field``."""
     try:
         session.commit()
     except IntegrityError:
-        # two saves raced past _check_unique: report it like the check would have
         session.rollback()
-        raise ValidationError({"name": ["another script already has this name or path"]}) from None
+        raise ValidationError({field: [message]}) from None
 
 
 def create_script(
@@ -244,7 +248,7 @@ def create_script(
     apply_fields(session, script, v, may_manage_endpoints=may_manage_endpoints)
     session.add(script)
     version = _new_version(script, v.data.source, v.compiled, actor, v.data.note or "created")
-    _commit(session)
+    commit_unique(session)
     return SaveResult(script, version, v.warnings)
 
 
@@ -269,7 +273,7 @@ def update_script(
     version = None
     if v.data.source != script.source:
         version = _new_version(script, v.data.source, v.compiled, actor, v.data.note)
-    _commit(session)
+    commit_unique(session)
     return SaveResult(script, version, v.warnings)
 
 
@@ -386,9 +390,8 @@ def compiled_version(
     immutable, so it is also kept in a process-wide cache keyed by (script id, number); the
     caller has already fetched the script in its tenant scope. Raises NotFound,
     ScriptSyntaxError and, when every compile worker stayed busy, RuntimeBusyError."""
-    # The tenant is part of the key: keyed by (script id, number) alone, a cache hit skipped
-    # the tenant-scoped query and handed another tenant's compiled code to any caller that
-    # knew the id (found by tests/test_services_isolation.py).
+    # The tenant is part of the key: a hit skips the tenant-scoped query, so without it
+    # another tenant's compiled code would reach any caller that knew the id.
     key = (tenancy.current_tenant(), script_id, number)
     with _compiled_lock:
         cached = _compiled_cache.get(key)

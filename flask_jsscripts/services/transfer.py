@@ -16,20 +16,19 @@ in a single transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import jsonvalues, tenancy
+from .. import tenancy
 from ..models import HttpEndpoint, Script, ScriptVersion, utcnow
-from ..runtime import Runtime, RuntimeBusyError, ScriptSyntaxError
+from ..runtime import Runtime, RuntimeBusyError, ScriptSyntaxError, jsonvalues
 from .errors import PermissionDenied, ValidationError
-from .scripts import apply_fields, get_script
+from .scripts import apply_fields, commit_unique, get_script
 from .validation import (
     COMPILER_BUSY,
     ScriptInput,
@@ -233,15 +232,22 @@ def _check_versions(
     return cleaned if len(cleaned) == len(versions) else []
 
 
+def _check_object(where: str, value: Any, known: Collection[str], problems: _Problems) -> bool:
+    """Whether ``value`` is an object; each field of it not in ``known`` is a problem."""
+    if not isinstance(value, Mapping):
+        problems.add(where, "must be an object")
+        return False
+    for key in sorted(set(value) - set(known), key=str):
+        problems.add(where, f"unknown field {key!r}")
+    return True
+
+
 def _check_version(
     where: str, version: Any, config: Mapping[str, Any], problems: _Problems
 ) -> dict[str, Any] | None:
-    if not isinstance(version, Mapping):
-        problems.add(where, "must be an object")
-        return None
     before = len(problems.errors)
-    for key in sorted(set(version) - VERSION_KEYS, key=str):
-        problems.add(where, f"unknown field {key!r}")
+    if not _check_object(where, version, VERSION_KEYS, problems):
+        return None
     number = version.get("number")
     if (
         isinstance(number, bool)
@@ -262,8 +268,8 @@ def _check_version(
     if not isinstance(note, str) or len(note) > MAX_NOTE_LENGTH:
         problems.add(f"{where}.note", f"must be text of at most {MAX_NOTE_LENGTH} characters")
     # Only the current version goes through validate_script's text checks; older ones and
-    # every author and note would reach the database as they are (found by
-    # tests/test_fuzz_parsers.py: NUL fails on PostgreSQL, a lone surrogate on both backends).
+    # every author and note are checked here (NUL fails on PostgreSQL, a lone surrogate on
+    # both backends).
     for name, value in (("source", source), ("author", author), ("note", note)):
         if isinstance(value, str) and not _storable(value):
             problems.add(f"{where}.{name}", "must not contain NUL characters or lone surrogates")
@@ -302,8 +308,7 @@ def _parse_time(value: Any, where: str, problems: _Problems) -> datetime | None:
         problems.add(where, "must be an ISO-8601 time with a UTC offset")
         return None
     try:
-        # 0001-01-01T00:00+14:00 is before year 1 in UTC: converting it at flush raised
-        # OverflowError (found by tests/test_fuzz_parsers.py)
+        # 0001-01-01T00:00+14:00 is before year 1 in UTC: converting it overflows
         in_range = EARLIEST_TIME <= parsed.astimezone(UTC) <= LATEST_TIME
     except OverflowError:
         in_range = False
@@ -314,21 +319,13 @@ def _parse_time(value: Any, where: str, problems: _Problems) -> datetime | None:
 
 
 def _check_script(
-    index: int,
-    entry: Any,
-    *,
-    config: Mapping[str, Any],
-    runtime: Runtime | None,
-    problems: _Problems,
+    index: int, entry: Any, problems: _Problems, config: Mapping[str, Any], runtime: Runtime | None
 ) -> _Planned | None:
     """Validate one entry with the same rules as the editor, plus its version history."""
     label = _label(index, entry)
-    if not isinstance(entry, Mapping):
-        problems.add(label, "must be an object")
-        return None
     before = len(problems.errors)
-    for key in sorted(set(entry) - SCRIPT_KEYS, key=str):
-        problems.add(label, f"unknown field {key!r}")
+    if not _check_object(label, entry, SCRIPT_KEYS, problems):
+        return None
     _check_filter(label, entry.get("event_filter"), problems)
     versions = _check_versions(label, entry.get("versions"), config, problems)
     if not versions:
@@ -419,8 +416,7 @@ def _renamed(name: str, taken: set[str]) -> str:
 
 def _check_duplicates(plans: list[_Planned], problems: _Problems) -> None:
     """Two entries of one document may not share a name or an HTTP path shape (/h/{id} and
-    /h/{oid} answer the same requests, as create_script knows; comparing the text let both in,
-    found by tests/test_fuzz_parsers.py)."""
+    /h/{oid} answer the same requests, as create_script knows)."""
     names: dict[str, str] = {}
     shapes: dict[str, str] = {}
     for plan in plans:
@@ -517,7 +513,7 @@ def import_scripts(
     plans = [
         plan
         for i, entry in enumerate(entries)
-        if (plan := _check_script(i, entry, config=config, runtime=runtime, problems=problems))
+        if (plan := _check_script(i, entry, problems, config, runtime))
     ]
     _check_duplicates(plans, problems)
     problems.raise_if_any()
@@ -531,19 +527,9 @@ def import_scripts(
     except PermissionDenied:
         session.rollback()
         raise
-    _commit(session)
+    # a concurrent save took a name or path between the checks and the commit
+    commit_unique(session, "document", "another script took one of these names or paths meanwhile")
     return report
-
-
-def _commit(session: Session) -> None:
-    try:
-        session.commit()
-    except IntegrityError:
-        # a concurrent save took a name or path between our check and the commit
-        session.rollback()
-        raise ValidationError(
-            {"document": ["another script took one of these names or paths meanwhile"]}
-        ) from None
 
 
 __all__ = [

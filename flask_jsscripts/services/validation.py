@@ -10,9 +10,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .. import jsonvalues, tenancy
+from .. import tenancy
 from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, utcnow
-from ..runtime import CompiledScript, Limits, Runtime, RuntimeBusyError, ScriptSyntaxError
+from ..runtime import (
+    CompiledScript,
+    Limits,
+    Runtime,
+    RuntimeBusyError,
+    ScriptSyntaxError,
+    jsonvalues,
+)
 from .cron import next_runs
 from .errors import ValidationError
 from .filters import validate_filter
@@ -192,9 +199,8 @@ def _check_str_fields(data: ScriptInput, errors: _Errors) -> None:
         errors.add("limits", "must be an object")
     if data.event_filter is not None and not isinstance(data.event_filter, dict):
         errors.add("event_filter", "must be an object")
-    # Text the database cannot store must be refused here: PostgreSQL rejects NUL in text
-    # columns and neither backend's driver can encode a lone surrogate, so both surfaced as raw
-    # DB/driver errors (a 500) instead of a field error (found by tests/test_services_fuzz.py).
+    # Text the database cannot store is a field error here, not a driver error (a 500) later:
+    # PostgreSQL rejects NUL in text columns, and no driver encodes a lone surrogate.
     for name in _TEXT_FIELDS:
         values = getattr(data, name)
         for value in values if isinstance(values, list) else [values]:
@@ -296,18 +302,16 @@ def clean_limits(
 def effective_limits(script_limits: Mapping[str, Any], config: Mapping[str, Any]) -> Limits:
     """The runtime limits of a run: the script's own values, else the configured defaults."""
     values = {
-        key: script_limits.get(key, config[default_key])
+        key: _limit_value(key, script_limits.get(key, config[default_key]))
         for key, (default_key, _) in LIMIT_KEYS.items()
-        if key != "concurrency"
+        if key != "concurrency"  # the queue's business, not the runtime's
     }
-    return Limits(
-        timeout=float(values["timeout"]),
-        memory_mb=int(values["memory_mb"]),
-        output_bytes=int(values["output_bytes"]),
-        console_entries=int(values["console_entries"]),
-        host_calls=int(values["host_calls"]),
-        output_elements=int(config["JSSCRIPTS_MAX_OUTPUT_ELEMENTS"]),
-    )
+    return Limits(**values, output_elements=int(config["JSSCRIPTS_MAX_OUTPUT_ELEMENTS"]))
+
+
+def _limit_value(key: str, value: Any) -> int | float:
+    """A limit's value as the runtime takes it: seconds may have a fraction, the rest not."""
+    return float(value) if key == "timeout" else int(value)
 
 
 def next_cron_runs(
@@ -315,8 +319,8 @@ def next_cron_runs(
 ) -> list[datetime]:
     """The next ``count`` run times (aware, in ``timezone``), exactly those the scheduler will
     use (daylight-saving rules included). Raises ValueError when invalid."""
-    # Found by tests/test_fuzz_parsers.py: reading croniter directly, the preview listed a run
-    # inside a fall-back hour that the scheduler does not make.
+    # The scheduler's own rule, not croniter's: croniter lists runs inside a fall-back hour
+    # that the scheduler does not make.
     return next_runs(expression, timezone, count, after or utcnow())
 
 

@@ -33,8 +33,9 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from .. import charsets, jsonvalues, permissions, tenancy
+from .. import charsets, permissions, tenancy
 from ..permissions import SCRIPTS_EXECUTE
+from ..runtime import jsonvalues
 from ..services import endpoints as endpoint_service
 from ..services.endpoints import NOT_FOUND, Endpoints, Reply, Route, error_reply
 from . import origin

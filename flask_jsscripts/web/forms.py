@@ -20,9 +20,9 @@ from wtforms import (
 from wtforms.validators import Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .. import jsonvalues
 from ..i18n import lazy_gettext as _
 from ..models import Script
+from ..runtime import jsonvalues
 from ..services.validation import HTTP_AUTH_MODES, HTTP_METHODS, LIMIT_KEYS, ScriptInput
 
 TYPE_CHOICES = [

@@ -51,7 +51,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.utils import secure_filename
 from wtforms.validators import ValidationError as WTFValidationError
 
-from .. import jsonvalues, permissions, tenancy
+from .. import permissions, tenancy
 from ..i18n import gettext as _
 from ..i18n import locale_name, ngettext
 from ..models import (
@@ -73,6 +73,7 @@ from ..permissions import (
     SCRIPTS_READ,
     SCRIPTS_UPDATE,
 )
+from ..runtime import jsonvalues
 from ..services import dead_letters as dead_letter_service
 from ..services import endpoints as endpoint_service
 from ..services import executions as execution_service

@@ -3,15 +3,14 @@ a script hands to ``sdk.*``): parsed, and checked against what the rest of the e
 hold, in one place.
 
 * **Nesting** at most :data:`MAX_DEPTH` arrays/objects. Python's parser and ``json.dumps``
-  recurse: a value a few hundred levels deep that parsed near the top of the stack raised
-  RecursionError further down (in SQLAlchemy's flush, in the sandbox runtime), a 500 or a
-  crashed run instead of a clear refusal.
+  recurse: a deep value would raise RecursionError further down (in SQLAlchemy's flush, in
+  the sandbox runtime) instead of a clear refusal here.
 * **Numbers** finite and within a double's range: JavaScript has no others, and PostgreSQL's
-  json type refuses NaN and Infinity (SQLite stores them, and the value then cannot be read
-  back into a script).
+  json type refuses NaN and Infinity. Integers beyond 2**53 stand for the double nearest to
+  them (:func:`js_integer`), as they do in JavaScript.
 * **Types**: dict with string keys, list or tuple, str, int, float, bool, None.
 
-No Flask, no database, nothing of this package imported: every layer may use it.
+No Flask, no database, nothing else of this package imported: every layer may use it.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ import sys
 from typing import Any, Final
 
 MAX_DEPTH: Final = 200
+SAFE_INTEGER: Final = 2**53  # past it, not every integer is a double
 _DOUBLE_MAX: Final = sys.float_info.max
 
 
@@ -40,12 +40,48 @@ def _too_deep() -> JSONValueError:
     return JSONValueError("too_deep", f"nested deeper than {MAX_DEPTH} levels")
 
 
-def _refuse_constant(name: str) -> Any:
+def refuse_constant(name: str) -> Any:
+    """``parse_constant`` hook: ``NaN``, ``Infinity`` and ``-Infinity`` are not JSON."""
     raise ValueError(f"{name} is not JSON")
 
 
+def finite_float(text: str) -> float:
+    """``parse_float`` hook: a number beyond a double's range (``1e999``) is refused."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("number beyond the range of a double")
+    return value
+
+
+def js_integer(value: int) -> int:
+    """``value`` as JavaScript holds it: beyond 2**53 the nearest double's integer (JavaScript
+    prints 2**60 as 1152921504606847000 and means 2**60). Raises JSONValueError
+    (``out_of_range``) beyond a double's range."""
+    if -SAFE_INTEGER <= value <= SAFE_INTEGER:
+        return value
+    if not -_DOUBLE_MAX <= value <= _DOUBLE_MAX:
+        raise JSONValueError("out_of_range", "a number is too large for JavaScript")
+    return int(float(value))
+
+
+def parse_js_integer(text: str) -> int:
+    """``parse_int`` hook reading integers the way JavaScript does (:func:`js_integer`)."""
+    return js_integer(int(text))
+
+
+def as_js_numbers(value: Any) -> Any:
+    """``value`` with every integer run through :func:`js_integer` (tuples become lists)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return js_integer(value)
+    if isinstance(value, dict):
+        return {k: as_js_numbers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_js_numbers(v) for v in value]
+    return value
+
+
 # One decoder: json.loads with a hook builds a new one per call.
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_DECODER = json.JSONDecoder(parse_constant=refuse_constant)
 
 
 def parse(text: str | bytes) -> Any:
@@ -133,8 +169,7 @@ def _check_scalar(value: Any, exact: bool) -> None:
     if value is None or isinstance(value, str | bool):
         return
     if isinstance(value, int):
-        if abs(value) > _DOUBLE_MAX:
-            raise JSONValueError("out_of_range", "a number is too large for JavaScript")
+        js_integer(value)
         return
     if isinstance(value, float):
         if not math.isfinite(value):

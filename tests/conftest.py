@@ -1,8 +1,9 @@
-"""Shared fixtures."""
+"""Shared fixtures and the suite's own settings."""
 
 from __future__ import annotations
 
 import pytest
+from data_fixtures import drop_pg_databases
 
 from flask_jsscripts.runtime import Runtime
 
@@ -14,3 +15,7 @@ def rt():
     runtime = Runtime(workers=2)
     yield runtime
     runtime.close()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    drop_pg_databases()

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from parallel import free_port
+from polling import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -31,12 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -65,17 +60,20 @@ def example_server(
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+
+    def answering_or_gone() -> bool:
+        if proc.poll() is not None:
+            return True
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2)
+        except OSError:
+            return False
+        return True
+
     try:
-        while True:
-            try:
-                urllib.request.urlopen(base + "/login", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    proc.kill()
-                    raise RuntimeError((instance / "server.log").read_text()) from None
-                time.sleep(0.2)
+        if not wait_until(answering_or_gone, 60, interval=0.1) or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError((instance / "server.log").read_text())
         yield base
     finally:
         proc.terminate()

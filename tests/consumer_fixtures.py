@@ -1,9 +1,9 @@
 """A real stack for the async tests: a database, a queue, and consumer processes.
 
 ``stack`` is parametrised: SQLite file + SqliteHuey, and PostgreSQL + Redis (the machine's
-servers; Redis database 13, flushed per test). Consumers are ``flask jsscripts worker``
-processes started from ``tests/consumer_app.py``; the test process builds the same app to
-publish events and read the outcome.
+servers; Redis database 13, 11 for a second xdist worker, flushed per test). Consumers are
+``flask jsscripts worker`` processes started from ``tests/consumer_app.py``; the test process
+builds the same app to publish events and read the outcome.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,8 @@ from typing import Any
 import pytest
 import redis
 from data_fixtures import make_pg_database
+from parallel import free_port, redis_url
+from polling import wait_for
 
 from flask_jsscripts import tenancy
 from flask_jsscripts.services import scripts
@@ -33,25 +33,8 @@ from flask_jsscripts.services.validation import ScriptInput
 __all__ = ["Stack", "stack", "wait_for", "free_port", "RedisServer"]
 
 TESTS = Path(__file__).parent
-REDIS_URL = os.environ.get("JSSCRIPTS_TEST_REDIS", "redis://127.0.0.1:6379/13")
+REDIS_URL = redis_url("JSSCRIPTS_TEST_REDIS", "redis://127.0.0.1:6379/13,redis://127.0.0.1:6379/11")
 TENANT = "acme"
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stack:

@@ -22,7 +22,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from consumer_fixtures import free_port, wait_for
+from parallel import free_port
+from polling import wait_for
 
 from flask_jsscripts import tenancy
 from flask_jsscripts.services import scripts
@@ -253,7 +254,3 @@ class Browser:
         status, headers, body = self.post(f"/admin/scripts/{script_id}/run", form, timeout=timeout)
         assert status == 303, (status, body[:500])
         return headers["Location"].rstrip("/").rsplit("/", 1)[-1]
-
-
-def wait_until(predicate: Any, timeout: float, what: str) -> Any:
-    return wait_for(predicate, timeout, what, interval=0.1)

@@ -8,9 +8,9 @@ a Redis outage while the host publishes.
 from __future__ import annotations
 
 import signal
-import time
 import urllib.request
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from consumer_fixtures import *  # noqa: F403 - stack, wait_for, RedisServer, free_port
@@ -201,12 +201,34 @@ def test_sigkill_with_500_events_in_flight_loses_and_duplicates_nothing(stack):
     first.wait(10)
     at_kill = completed()
     assert at_kill < 500, "the consumer finished everything before it was killed"
-    # Runs that were in progress are abandoned once past their deadline (2 s + 5 s margin
-    # + 1 s grace); the restarted consumer's sweep closes and retries them.
-    time.sleep(8.5)
+
+    # Runs that were in progress are abandoned once past their deadline (2 s + 5 s margin)
+    # and the 1 s grace; the restarted consumer's sweep closes and retries them.
+    def abandoned_past_grace() -> bool:
+        latest = s.query(
+            lambda ss: ss.scalar(
+                select(func.max(Execution.deadline_at)).where(
+                    Execution.script_id == counter, Execution.status == "running"
+                )
+            )
+        )
+        return latest is None or datetime.now(UTC) > latest + timedelta(seconds=1.2)
+
+    wait_for(abandoned_past_grace, 30, "the abandoned runs to pass their deadline and grace")
     s.start_consumer()
-    wait_for(lambda: completed() >= 500, 240, "all 500 events completed", interval=0.5)
-    time.sleep(2)  # anything duplicated would show up now
+    wait_for(lambda: completed() >= 500, 240, "all 500 events completed", interval=0.2)
+
+    def settled() -> bool:  # nothing pending or running is left that could run twice
+        return not s.query(
+            lambda ss: ss.scalar(
+                select(func.count()).where(
+                    Execution.script_id == counter,
+                    Execution.status.in_(("pending", "running")),
+                )
+            )
+        )
+
+    wait_for(settled, 30, "no run of the counter left pending or running")
     rows = s.query(
         lambda ss: ss.execute(
             select(Execution.event_id, Execution.status, Execution.output).where(

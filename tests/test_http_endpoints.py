@@ -10,7 +10,6 @@ the real sandbox; the Redis cases use Redis database 12 (skipped when Redis is n
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 import time
@@ -23,6 +22,7 @@ from data_fixtures import *  # noqa: F403 - app_factory, database_url
 from endpoint_fixtures import ECHO, add_http_script
 from flask import request
 from flask_wtf.csrf import CSRFProtect
+from parallel import redis_url
 from sqlalchemy import select
 
 from flask_jsscripts import tenancy
@@ -35,7 +35,9 @@ from flask_jsscripts.services.validation import ScriptInput
 
 PREFIX = "/api/scripts"
 ALL = ",".join(sorted(ALL_PERMISSIONS))
-REDIS_URL = os.environ.get("JSSCRIPTS_TEST_REDIS_ENDPOINTS", "redis://127.0.0.1:6379/12")
+REDIS_URL = redis_url(
+    "JSSCRIPTS_TEST_REDIS_ENDPOINTS", "redis://127.0.0.1:6379/12,redis://127.0.0.1:6379/10"
+)
 
 
 class User:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 
 import pytest
 from data_fixtures import *  # noqa: F403 - app_factory, database_url
+from polling import wait_until
 from prometheus_client import REGISTRY
 
 from flask_jsscripts import metrics, tenancy
@@ -41,15 +41,6 @@ def nested_async(depth: int) -> str:
 
 
 SLOW_COMPILE = nested_async(7)
-
-
-def wait_until(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 def spin_in_background(rt: Runtime, tenant: str, count: int, timeout: float = 60.0):

@@ -11,6 +11,7 @@ import threading
 import time
 
 import pytest
+from polling import wait_until
 
 from flask_jsscripts.runtime import Limits, Runtime, RuntimeClosedError
 
@@ -35,15 +36,6 @@ def running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def wait_until(predicate, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 def test_scripts_run_in_worker_processes(rt):

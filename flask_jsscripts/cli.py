@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import click
 from flask import current_app
@@ -28,9 +28,7 @@ from . import jsonvalues, tenancy
 from .models import SCRIPT_STATUSES, SCRIPT_TYPES, DeadLetter, Execution, Script
 from .services import dead_letters, events, executions, outputs, scripts, transfer
 from .services.errors import NotFound, ServiceError, ValidationError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .extension import JSScriptsState
+from .state import current_state
 
 CLI_ACTOR = "cli"  # recorded as author/created_by of what the CLI writes
 TENANT_ENV = "JSSCRIPTS_TENANT"
@@ -61,12 +59,8 @@ class CommandFailure(click.ClickException):
 # --- plumbing ------------------------------------------------------------------------------
 
 
-def _state() -> JSScriptsState:
-    return current_app.extensions["jsscripts"]
-
-
 def _session() -> Session:
-    return _state().db.session
+    return current_state().db.session
 
 
 @contextmanager
@@ -309,7 +303,7 @@ def run_command(
     Exit code 0 when the run completed, 1 when it failed or timed out, 2 for bad usage.
     """
     payload = _read_input(input_text, input_file)
-    state = _state()
+    state = current_state()
     try:
         with _scope(tenant):
             session = _session()
@@ -407,7 +401,7 @@ def _print_report(report: transfer.ImportReport, tenant: str) -> None:
 def import_command(file: IO[bytes], tenant: str, on_conflict: str) -> None:
     """Import scripts (with their versions) from an export file ('-' for stdin)."""
     document = _load_document(file)
-    state = _state()
+    state = current_state()
     try:
         with _scope(tenant):
             try:
@@ -464,7 +458,7 @@ def reap_command(grace: int | None, tenant: str | None) -> None:
     follow_up = events.EventFollowUp(current_app.config)
     with _scope(tenant):
         reaped = executions.reap_stale(_session(), grace_seconds=grace, follow_up=follow_up)
-    _state().queue.run_retries(follow_up.retries)
+    current_state().queue.run_retries(follow_up.retries)
     where = f"tenant {tenant}" if tenant else "all tenants"
     click.echo(f"marked {reaped} abandoned executions as failed ({where})")
 
@@ -651,7 +645,7 @@ def dead_letters_replay(
     version. Exit code 2 when a replay is refused (already closed, script not active, event
     runs switched off): with --all the others are still queued."""
     _one_or_all(dead_letter_id, all_, script_ref)
-    state = _state()
+    state = current_state()
     refused: list[tuple[DeadLetter, str]] = []
     try:
         with _scope(tenant):
@@ -746,7 +740,7 @@ def worker_command(
 
     from .consumer import run_worker
 
-    state = _state()
+    state = current_state()
     if state.huey is None or state.huey.immediate:
         raise UsageFailure("JSSCRIPTS_HUEY_IMMEDIATE is on: tasks already run inline")
     if not logging.getLogger().handlers:

@@ -25,16 +25,14 @@ import logging
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask.cli import ScriptInfo
 from huey.consumer import Consumer
 from sqlalchemy import event as sa_event
 
+from .state import JSScriptsState, current_state
 from .tasks import ShutdownCutOff
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .extension import JSScriptsState
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +44,7 @@ def __getattr__(name: str) -> Any:
     if name in ("app", "huey"):
         app = ScriptInfo(app_import_path=os.environ.get("FLASK_APP")).load_app()
         globals()["app"] = app
-        globals()["huey"] = app.extensions["jsscripts"].huey
+        globals()["huey"] = current_state(app).huey
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

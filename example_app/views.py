@@ -188,6 +188,6 @@ def not_found(_error):
 
 @bp.route("/plain/ping/<int:n>")
 def plain_ping(n: int):
-    """A plain view answering what the benchmark's script endpoint answers ({"pong": n}):
-    benchmarks/endpoints_bench.py measures both side by side."""
+    """A plain view answering what the benchmark's script endpoint answers ({"pong": n}), the
+    baseline that benchmarks/endpoints_bench.py compares the endpoint with."""
     return jsonify(pong=n)

@@ -128,7 +128,10 @@ def run_worker(state: JSScriptsState, *, workers: int, periodic: bool) -> None:
 
 def _refuse_writes(engine: Any) -> None:
     """From now on, statements from any thread but this one fail: a cut-off run must not
-    record the kill as its outcome (that would read as a crash of the script)."""
+    record the kill as its outcome (that would read as a crash of the script).
+
+    A listener on this consumer's engine, added only at shutdown: unlike the Session
+    listeners of :mod:`flask_jsscripts.listeners` it belongs to this shutdown, not to the app."""
     main = threading.current_thread()
 
     def guard(*_args: Any) -> None:

@@ -180,9 +180,7 @@ class JSScripts:
         loader. Raises the services' errors (NotFound, RunRefused, ValidationError).
         """
         state = current_state()
-        tenant = tenant_id or tenancy.current_tenant() or state.load_tenant()
-        if not tenant:
-            raise tenancy.TenantScopeError("run(): no tenant is known")
+        tenant = _known_tenant(state, tenant_id, "run()")
         session = state.db.session
         with tenancy.tenant_scope(tenant):
             try:
@@ -217,9 +215,7 @@ class JSScripts:
             log.debug("event %s dropped: events are switched off", event_type)
             return None
         state = current_state()
-        tenant = tenant_id or tenancy.current_tenant() or state.load_tenant()
-        if not tenant:
-            raise tenancy.TenantScopeError(f"publish({event_type!r}): no tenant is known")
+        tenant = _known_tenant(state, tenant_id, f"publish({event_type!r})")
         row = events.new_outbox_event(
             cfg,
             tenant_id=tenant,
@@ -237,6 +233,14 @@ class JSScripts:
         if state.queue is not None:
             listeners.dispatch_after_commit(session, state.queue, tenant, row.id)
         return row
+
+
+def _known_tenant(state: JSScriptsState, tenant_id: str | None, caller: str) -> str:
+    """``tenant_id``, else the current tenant scope, else the host's tenant loader."""
+    tenant = tenant_id or tenancy.current_tenant() or state.load_tenant()
+    if not tenant:
+        raise tenancy.TenantScopeError(f"{caller}: no tenant is known")
+    return tenant
 
 
 def validate_expose_name(name: Any) -> str:

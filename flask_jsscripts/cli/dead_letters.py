@@ -3,8 +3,9 @@ failed for good."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from flask.cli import AppGroup
@@ -15,19 +16,8 @@ from ..models import DeadLetter, Script
 from ..services import dead_letters
 from ..services.errors import NotFound
 from ..state import current_state
-from .common import (
-    UsageFailure,
-    command_scope,
-    dumps,
-    error_position,
-    jsscripts,
-    resolve_script,
-    run_status,
-    session,
-    table,
-    tenant_option,
-    when,
-)
+from . import common
+from .common import UsageFailure, jsscripts, tenant_option
 
 dead_letters_group = AppGroup(
     "dead-letters", help="Inspect, replay and discard event deliveries that failed for good."
@@ -36,6 +26,8 @@ jsscripts.add_command(dead_letters_group)
 
 DEAD_LETTER_HEADERS = ["ID", "CREATED", "SCRIPT", "EVENT TYPE", "ATTEMPTS", "STATE", "ERROR"]
 ERROR_WIDTH = 60
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _letter_state(letter: DeadLetter) -> str:
@@ -85,7 +77,7 @@ def _clip(text: str, width: int) -> str:
 def _letter_row(view: dict[str, Any]) -> list[str]:
     return [
         view["id"],
-        when(datetime.fromisoformat(view["created_at"])) if view["created_at"] else "-",
+        common.when(datetime.fromisoformat(view["created_at"])) if view["created_at"] else "-",
         view["script"]["name"] or view["script"]["id"],
         view["event_type"] or "-",
         str(len(view["attempts"])),
@@ -129,21 +121,21 @@ def dead_letters_list(
     as_json: bool,
 ) -> None:
     """List the tenant's dead letters, newest first."""
-    with command_scope(tenant):
-        db_session = session()
-        script_id = resolve_script(db_session, script_ref).id if script_ref else None
+    with common.command_scope(tenant):
+        db_session = common.session()
+        script_id = common.resolve_script(db_session, script_ref).id if script_ref else None
         letters, total = dead_letters.list_dead_letters(
             db_session, state=state, script_id=script_id, event_type=event_type, limit=limit
         )
         names = _script_names(db_session, sorted({letter.script_id for letter in letters}))
         views = [_letter_view(letter, names.get(letter.script_id)) for letter in letters]
     if as_json:
-        click.echo(dumps({"total": total, "dead_letters": views}, indent=2))
+        click.echo(common.dumps({"total": total, "dead_letters": views}, indent=2))
         return
     if not views:
         click.echo(f"no {state} dead letters" if state != "all" else "no dead letters")
         return
-    click.echo(table([_letter_row(v) for v in views], DEAD_LETTER_HEADERS))
+    click.echo(common.table([_letter_row(v) for v in views], DEAD_LETTER_HEADERS))
     if total > len(views):
         click.echo(f"({len(views)} of {total} shown: use --limit or narrow the filter)", err=True)
 
@@ -165,20 +157,20 @@ def _print_letter(letter: DeadLetter, view: dict[str, Any], runs: list[dict[str,
     click.echo(f"id:         {view['id']}")
     click.echo(f"script:     {view['script']['name']} ({view['script']['id']})")
     click.echo(f"event:      {view['event_type'] or '-'} ({view['event_id'] or '-'})")
-    click.echo(f"created:    {when(letter.created_at)}")
+    click.echo(f"created:    {common.when(letter.created_at)}")
     state = view["state"]
     if state != "open":
         closed = letter.replayed_at if state == "replayed" else letter.discarded_at
-        state = f"{state} {when(closed)}"
+        state = f"{state} {common.when(closed)}"
     click.echo(f"state:      {state}")
     click.echo(f"attempts:   {len(view['attempts'])}")
     for run in runs:
-        status = run_status(run["status"], run["end_reason"])
+        status = common.run_status(run["status"], run["end_reason"])
         click.echo(f"  attempt {run['attempt']}: {status} {run['id']}")
-    click.echo(f"payload:    {dumps(view['payload'], indent=2)}")
+    click.echo(f"payload:    {common.dumps(view['payload'], indent=2)}")
     error = view["error"]
     if isinstance(error, dict):
-        click.echo(f"error:      {_error_line(error)}{error_position(error)}")
+        click.echo(f"error:      {_error_line(error)}{common.error_position(error)}")
         if error.get("stack"):
             click.echo(str(error["stack"]))
 
@@ -189,16 +181,31 @@ def _print_letter(letter: DeadLetter, view: dict[str, Any], runs: list[dict[str,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def dead_letters_show(dead_letter_id: str, tenant: str, as_json: bool) -> None:
     """Show one dead letter: payload, error with stack, and the runs of its event."""
-    with command_scope(tenant):
-        db_session = session()
+    with common.command_scope(tenant):
+        db_session = common.session()
         letter = _get_letter(db_session, dead_letter_id)
         names = _script_names(db_session, [letter.script_id])
         view = _letter_view(letter, names.get(letter.script_id))
         runs = _attempt_runs(db_session, letter)
     if as_json:
-        click.echo(dumps({**view, "runs": runs}, indent=2))
+        click.echo(common.dumps({**view, "runs": runs}, indent=2))
         return
     _print_letter(letter, view, runs)
+
+
+def _one_or_all_options(verb: str) -> Callable[[F], F]:
+    """DEAD_LETTER_ID or --all (optionally narrowed by --script), and --tenant."""
+
+    def decorate(command: F) -> F:
+        command = click.option(
+            "--script", "script_ref", help="With --all: only this script's (name or id)."
+        )(command)
+        command = click.option(
+            "--all", "all_", is_flag=True, help=f"{verb} every open dead letter."
+        )(command)
+        return click.argument("dead_letter_id", required=False)(tenant_option(command))
+
+    return decorate
 
 
 def _one_or_all(letter_id: str | None, all_: bool, script_ref: str | None) -> None:
@@ -209,10 +216,7 @@ def _one_or_all(letter_id: str | None, all_: bool, script_ref: str | None) -> No
 
 
 @dead_letters_group.command("replay")
-@click.argument("dead_letter_id", required=False)
-@tenant_option
-@click.option("--all", "all_", is_flag=True, help="Replay every open dead letter.")
-@click.option("--script", "script_ref", help="With --all: only this script's (name or id).")
+@_one_or_all_options("Replay")
 def dead_letters_replay(
     dead_letter_id: str | None, tenant: str, all_: bool, script_ref: str | None
 ) -> None:
@@ -223,14 +227,14 @@ def dead_letters_replay(
     state = current_state()
     refused: list[tuple[DeadLetter, str]] = []
     try:
-        with command_scope(tenant):
-            db_session = session()
+        with common.command_scope(tenant):
+            db_session = common.session()
             if dead_letter_id is not None:
                 letter = _get_letter(db_session, dead_letter_id)
                 # refused (RunRefused): a clean "Error: ..." line and exit 2, via command_scope
                 queued = [dead_letters.replay(db_session, state.run_context(), letter.id)]
             else:
-                script_id = resolve_script(db_session, script_ref).id if script_ref else None
+                script_id = common.resolve_script(db_session, script_ref).id if script_ref else None
                 queued, refused = dead_letters.replay_all(
                     db_session, state.run_context(), script_id=script_id
                 )
@@ -249,17 +253,14 @@ def dead_letters_replay(
 
 
 @dead_letters_group.command("discard")
-@click.argument("dead_letter_id", required=False)
-@tenant_option
-@click.option("--all", "all_", is_flag=True, help="Discard every open dead letter.")
-@click.option("--script", "script_ref", help="With --all: only this script's (name or id).")
+@_one_or_all_options("Discard")
 def dead_letters_discard(
     dead_letter_id: str | None, tenant: str, all_: bool, script_ref: str | None
 ) -> None:
     """Close a dead letter (or every open one) without running it; it is kept for the record."""
     _one_or_all(dead_letter_id, all_, script_ref)
-    with command_scope(tenant):
-        db_session = session()
+    with common.command_scope(tenant):
+        db_session = common.session()
         if dead_letter_id is not None:
             letter = _get_letter(db_session, dead_letter_id)
             if _letter_state(letter) != "open":
@@ -269,7 +270,7 @@ def dead_letters_discard(
         else:
             ids = None
             if script_ref:
-                script_id = resolve_script(db_session, script_ref).id
+                script_id = common.resolve_script(db_session, script_ref).id
                 letters, _total = dead_letters.list_dead_letters(
                     db_session, script_id=script_id, limit=500
                 )

@@ -13,14 +13,15 @@ from ..services import events, executions
 from ..state import current_state
 from .common import UsageFailure, command_scope, jsscripts, session
 
+DAYS_HELP = "Delete finished runs older than this (default JSSCRIPTS_RETENTION_DAYS)."
+GRACE_HELP = "Seconds past a run's deadline (default JSSCRIPTS_REAPER_GRACE_SECONDS)."
+# The system jobs work on every tenant unless told one.
+any_tenant_option = click.option("--tenant", "-t", help="Only this tenant (default: every tenant).")
+
 
 @jsscripts.command("prune")
-@click.option(
-    "--days",
-    type=click.IntRange(min=0),
-    help="Delete finished runs older than this (default JSSCRIPTS_RETENTION_DAYS).",
-)
-@click.option("--tenant", "-t", help="Only this tenant (default: every tenant).")
+@click.option("--days", type=click.IntRange(min=0), help=DAYS_HELP)
+@any_tenant_option
 def prune_command(days: int | None, tenant: str | None) -> None:
     """Delete old finished executions (pending and running ones are kept)."""
     days = current_app.config["JSSCRIPTS_RETENTION_DAYS"] if days is None else days
@@ -31,12 +32,8 @@ def prune_command(days: int | None, tenant: str | None) -> None:
 
 
 @jsscripts.command("reap")
-@click.option(
-    "--grace",
-    type=click.IntRange(min=0),
-    help="Seconds past a run's deadline (default JSSCRIPTS_REAPER_GRACE_SECONDS).",
-)
-@click.option("--tenant", "-t", help="Only this tenant (default: every tenant).")
+@click.option("--grace", type=click.IntRange(min=0), help=GRACE_HELP)
+@any_tenant_option
 def reap_command(grace: int | None, tenant: str | None) -> None:
     """Mark runs whose process died (running past their deadline) as failed; event runs among
     them are retried or dead-lettered like any other failure."""

@@ -12,20 +12,8 @@ from .. import jsonvalues
 from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, Execution, Script
 from ..services import executions, outputs, scripts
 from ..state import current_state
-from .common import (
-    CommandFailure,
-    UsageFailure,
-    command_scope,
-    dumps,
-    error_position,
-    jsscripts,
-    resolve_script,
-    run_status,
-    session,
-    table,
-    tenant_option,
-    when,
-)
+from . import common
+from .common import CommandFailure, UsageFailure, jsscripts, tenant_option
 
 TABLE_HEADERS = ["NAME", "TYPE", "STATUS", "VERSION", "LAST RUN", "AT"]
 
@@ -84,7 +72,7 @@ def _table_row(script: Script, last: Execution | None) -> list[str]:
         script.status,
         f"v{script.current_version}",
         last.status if last else "-",
-        when(last.created_at) if last else "-",
+        common.when(last.created_at) if last else "-",
     ]
 
 
@@ -98,17 +86,17 @@ def list_command(
     tenant: str, type_: str | None, status: str | None, search: str, as_json: bool
 ) -> None:
     """List the tenant's scripts with their last run."""
-    with command_scope(tenant):
-        db_session = session()
+    with common.command_scope(tenant):
+        db_session = common.session()
         items = _all_scripts(db_session, search=search, type=type_ or "", status=status or "")
         last = _last_runs(db_session, [s.id for s in items])
         rows = [_list_row(s, last.get(s.id)) for s in items]
     if as_json:
-        click.echo(dumps(rows, indent=2))
+        click.echo(common.dumps(rows, indent=2))
     elif not rows:
         click.echo("no scripts")
     else:
-        click.echo(table([_table_row(s, last.get(s.id)) for s in items], TABLE_HEADERS))
+        click.echo(common.table([_table_row(s, last.get(s.id)) for s in items], TABLE_HEADERS))
 
 
 # --- run -----------------------------------------------------------------------------------
@@ -164,7 +152,7 @@ def _write_output(db_session: Session, execution_id: str, path: str) -> int:
 
 
 def _print_run(view: dict[str, Any], head: outputs.OutputHead | None) -> None:
-    click.echo(f"status: {run_status(view['status'], view['end_reason'])}")
+    click.echo(f"status: {common.run_status(view['status'], view['end_reason'])}")
     if view["status"] == "completed":
         click.echo(f"result: {head.text if head is not None else 'null'}")
         if head is not None and not head.complete:
@@ -176,7 +164,7 @@ def _print_run(view: dict[str, Any], head: outputs.OutputHead | None) -> None:
     error = view["error"]
     if error:
         message = f"{error.get('name', 'Error')}: {error.get('message', '')}"
-        click.echo(f"error: {message}{error_position(error)}")
+        click.echo(f"error: {message}{common.error_position(error)}")
 
 
 @jsscripts.command("run")
@@ -210,9 +198,9 @@ def run_command(
     payload = _read_input(input_text, input_file)
     state = current_state()
     try:
-        with command_scope(tenant):
-            db_session = session()
-            script = resolve_script(db_session, name_or_id)
+        with common.command_scope(tenant):
+            db_session = common.session()
+            script = common.resolve_script(db_session, name_or_id)
             execution = executions.run_script(
                 db_session, state.run_context(), script.id, "manual", payload
             )
@@ -230,7 +218,7 @@ def run_command(
     finally:
         state.close_runtime()  # a pool this command started must not outlive it
     if as_json:
-        click.echo(dumps(view, indent=2))
+        click.echo(common.dumps(view, indent=2))
     else:
         _print_run(view, head)
     if view["status"] != "completed":

@@ -11,16 +11,8 @@ from .. import jsonvalues
 from ..services import transfer
 from ..services.errors import ValidationError
 from ..state import current_state
-from .common import (
-    CLI_ACTOR,
-    UsageFailure,
-    command_scope,
-    dumps,
-    jsscripts,
-    resolve_script,
-    session,
-    tenant_option,
-)
+from . import common
+from .common import CLI_ACTOR, UsageFailure, jsscripts, tenant_option
 
 
 @jsscripts.command("export")
@@ -34,11 +26,11 @@ from .common import (
 @click.argument("names", nargs=-1)
 def export_command(tenant: str, output: str | None, names: tuple[str, ...]) -> None:
     """Export scripts with all their versions as JSON (all scripts unless NAMEs are given)."""
-    with command_scope(tenant):
-        db_session = session()
-        ids = [resolve_script(db_session, n).id for n in names] if names else None
+    with common.command_scope(tenant):
+        db_session = common.session()
+        ids = [common.resolve_script(db_session, n).id for n in names] if names else None
         document = transfer.export_scripts(db_session, ids)
-    text = dumps(document, indent=2)
+    text = common.dumps(document, indent=2)
     if output is None:
         click.echo(text)
         return
@@ -91,10 +83,10 @@ def import_command(file: IO[bytes], tenant: str, on_conflict: str) -> None:
     document = _load_document(file)
     state = current_state()
     try:
-        with command_scope(tenant):
+        with common.command_scope(tenant):
             try:
                 report = transfer.import_scripts(
-                    session(),
+                    common.session(),
                     document,
                     config=state.config,
                     runtime=state.runtime,
@@ -106,7 +98,7 @@ def import_command(file: IO[bytes], tenant: str, on_conflict: str) -> None:
                     may_manage_endpoints=True,
                 )
             except ValidationError as exc:
-                session().rollback()
+                common.session().rollback()
                 raise _invalid_document(exc) from None
     finally:
         state.close_runtime()

@@ -11,7 +11,7 @@ from flask import current_app, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from flask_jsscripts import tenancy
+from flask_jsscripts import HostCallError, current_tenant
 from flask_jsscripts.permissions import (
     ALL_PERMISSIONS,
     SCRIPTS_CREATE,
@@ -19,7 +19,6 @@ from flask_jsscripts.permissions import (
     SCRIPTS_READ,
     SCRIPTS_UPDATE,
 )
-from flask_jsscripts.runtime import HostCallError
 
 from .extensions import db, jsscripts
 from .models import ORDER_STATUSES, Order, Tenant
@@ -91,7 +90,7 @@ def check_permission(user: Any, permission: str) -> bool:
 
 
 def _script_tenant() -> Tenant:
-    slug = tenancy.current_tenant()
+    slug = current_tenant()
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug)) if slug else None
     if tenant is None:
         raise HostCallError("NO_TENANT", "no tenant for this run")

@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from flask_jsscripts import tenancy
+from flask_jsscripts import tenant_scope
 from flask_jsscripts.services import scripts as script_service
 from flask_jsscripts.services.errors import NotFound
 from flask_jsscripts.services.validation import ScriptInput
@@ -186,7 +186,7 @@ def seed_database() -> dict[str, int]:
     state = current_app.extensions["jsscripts"]
     for slug, _name in TENANTS:
         actor = next(email for email, _n, s, role in USERS if s == slug and role == "admin")
-        with tenancy.tenant_scope(slug):
+        with tenant_scope(slug):
             for template in SAMPLE_SCRIPTS:
                 try:
                     script_service.get_script_by_name(db.session, template.name)

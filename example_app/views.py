@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
-from flask_jsscripts import tenancy
+from flask_jsscripts import tenant_scope
 from flask_jsscripts.permissions import ALL_PERMISSIONS
 from flask_jsscripts.services import scripts as script_service
 
@@ -130,7 +130,7 @@ def dashboard():
     by_status = {status: (count, total) for status, count, total in rows}
     recent_scripts, script_total = [], 0
     if role_can(current_user, "scripts.read"):
-        with tenancy.tenant_scope(tenant.slug):
+        with tenant_scope(tenant.slug):
             page = script_service.list_scripts(db.session, per_page=5)
             recent_scripts, script_total = page.items, page.total
     return render_template(
@@ -188,6 +188,6 @@ def not_found(_error):
 
 @bp.route("/plain/ping/<int:n>")
 def plain_ping(n: int):
-    """A plain view answering what the benchmark's script endpoint answers ({"pong": n}):
-    benchmarks/endpoints_bench.py measures both side by side."""
+    """A plain view answering what the benchmark's script endpoint answers ({"pong": n}), the
+    baseline that benchmarks/endpoints_bench.py compares the endpoint with."""
     return jsonify(pong=n)

@@ -12,18 +12,25 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "HostCallError": "flask_jsscripts.runtime",
     "JSScripts": "flask_jsscripts.extension",
     "Limits": "flask_jsscripts.runtime",
     "Runtime": "flask_jsscripts.runtime",
     "RunResult": "flask_jsscripts.runtime",
     "ScriptSyntaxError": "flask_jsscripts.runtime",
+    "TenantScopeError": "flask_jsscripts.tenancy",
+    "current_tenant": "flask_jsscripts.tenancy",
+    "tenant_scope": "flask_jsscripts.tenancy",
+    "user_has_permission": "flask_jsscripts.permissions",
 }
 
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .extension import JSScripts  # noqa: F401
-    from .runtime import Limits, RunResult, Runtime, ScriptSyntaxError  # noqa: F401
+    from .permissions import user_has_permission  # noqa: F401
+    from .runtime import HostCallError, Limits, RunResult, Runtime, ScriptSyntaxError  # noqa: F401
+    from .tenancy import TenantScopeError, current_tenant, tenant_scope  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

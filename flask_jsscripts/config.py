@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "JSSCRIPTS_ENABLE_EVENTS": True,
     # Default wall-clock timeout of one run, in seconds.
     "JSSCRIPTS_DEFAULT_TIMEOUT": 30,
-    # Largest timeout a script may ask for, in seconds (the spec caps it at 300).
+    # Largest timeout a script may ask for, in seconds (at most 300).
     "JSSCRIPTS_MAX_TIMEOUT": 300,
     # Default memory cap of one run, in MiB (RLIMIT_AS of the worker).
     "JSSCRIPTS_DEFAULT_MEMORY_MB": 64,
@@ -93,7 +93,7 @@ DEFAULTS: dict[str, Any] = {
     # Huey storage: None = SqliteHuey in the instance folder; sqlite:////abs/path.sqlite3,
     # redis://host:port/db (production, several consumers), memory:// (one process, tests).
     "JSSCRIPTS_HUEY_URL": None,
-    # Run Huey tasks inline (tests only: hides pickling errors, see SPEC §10).
+    # Run Huey tasks inline (tests only: it hides errors in pickling task arguments).
     "JSSCRIPTS_HUEY_IMMEDIATE": False,
     # Events published by scripts deeper than this causation depth are refused.
     "JSSCRIPTS_EVENT_MAX_DEPTH": 3,

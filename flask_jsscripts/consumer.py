@@ -25,16 +25,14 @@ import logging
 import os
 import signal
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask.cli import ScriptInfo
 from huey.consumer import Consumer
 from sqlalchemy import event as sa_event
 
+from .state import JSScriptsState, current_state
 from .tasks import ShutdownCutOff
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .extension import JSScriptsState
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +44,7 @@ def __getattr__(name: str) -> Any:
     if name in ("app", "huey"):
         app = ScriptInfo(app_import_path=os.environ.get("FLASK_APP")).load_app()
         globals()["app"] = app
-        globals()["huey"] = app.extensions["jsscripts"].huey
+        globals()["huey"] = current_state(app).huey
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -130,7 +128,10 @@ def run_worker(state: JSScriptsState, *, workers: int, periodic: bool) -> None:
 
 def _refuse_writes(engine: Any) -> None:
     """From now on, statements from any thread but this one fail: a cut-off run must not
-    record the kill as its outcome (that would read as a crash of the script)."""
+    record the kill as its outcome (that would read as a crash of the script).
+
+    A listener on this consumer's engine, added only at shutdown: unlike the Session
+    listeners of :mod:`flask_jsscripts.listeners` it belongs to this shutdown, not to the app."""
     main = threading.current_thread()
 
     def guard(*_args: Any) -> None:

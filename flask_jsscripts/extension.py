@@ -1,30 +1,23 @@
 """``JSScripts``: the object a host creates, wires up in ``init_app`` and decorates hooks on.
 
 Per Flask convention the instance never stores an app: everything per-app lives in the
-:class:`JSScriptsState` registered as ``app.extensions["jsscripts"]``. Hooks and exposed
-functions are registered on the instance (usually at import time, possibly after ``init_app``),
-and the state reads them through the instance, so decoration order does not matter.
+:class:`~flask_jsscripts.state.JSScriptsState` registered as ``app.extensions["jsscripts"]``.
+Hooks and exposed functions are registered on the instance (usually at import time, possibly
+after ``init_app``), and the state reads them through the instance, so decoration order does
+not matter.
 """
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
 import re
-import threading
-import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, has_app_context
-from huey import Huey
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from flask import Flask, current_app
 
 from . import config as jsconfig
-from . import metrics, tasks, tenancy
+from . import listeners, metrics, tasks, tenancy
 from .cli import jsscripts as jsscripts_cli
 from .migrations import init_migrations
 from .models import Execution, OutboxEvent, attach_to
@@ -32,8 +25,7 @@ from .runtime import Runtime
 from .services import events, executions, scripts
 from .services.errors import NotFound
 from .services.events import validate_event_type
-from .services.executions import RunContext
-from .services.queue import TaskQueue
+from .state import EXTENSION_KEY, ExposedFunction, JSScriptsState, current_state
 
 log = logging.getLogger(__name__)
 
@@ -46,127 +38,6 @@ _RESERVED_SEGMENTS = frozenset(
     {"constructor", "prototype", "toString", "valueOf", "hasOwnProperty"}
 )
 MAX_NAME_LENGTH = 100
-# session.info: (queue, {tenant: event ids}) to dispatch after commit
-_OUTBOX_KEY = "jsscripts_outbox"
-
-
-@dataclass(frozen=True)
-class ExposedFunction:
-    """A host function callable from scripts as ``sdk.host.<name>(...)``."""
-
-    name: str
-    fn: Callable[..., Any]
-    permission: str | None = None
-
-
-class JSScriptsState:
-    """What one app knows about the extension: ``app.extensions["jsscripts"]``."""
-
-    def __init__(
-        self, extension: JSScripts, db: Any, config: Any, runtime: Runtime | None = None
-    ) -> None:
-        self.extension = extension
-        self.db = db
-        self.config = config
-        self._shared_runtime = runtime  # given by the host: used, never closed by us
-        self._runtime: Runtime | None = None
-        self._runtime_pid = 0
-        self._runtime_lock = threading.Lock()
-        self._exit_hook_pid = 0
-        self.huey: Huey | None = None  # set by init_app
-        self.queue: TaskQueue | None = None
-
-    @property
-    def runtime(self) -> Runtime:
-        """This process's sandbox worker pool, started on first use. A forked process (gunicorn
-        worker, Huey process worker) starts its own instead of sharing its parent's pipes."""
-        if self._shared_runtime is not None:
-            return self._shared_runtime
-        with self._runtime_lock:
-            if self._runtime is None or self._runtime_pid != os.getpid():
-                cfg = self.config
-                self._runtime = Runtime(
-                    workers=cfg["JSSCRIPTS_POOL_SIZE"],
-                    max_runs_per_worker=cfg["JSSCRIPTS_WORKER_MAX_RUNS"],
-                    tenant_reserve=cfg["JSSCRIPTS_POOL_TENANT_RESERVE"],
-                    compile_workers=cfg["JSSCRIPTS_COMPILE_POOL_SIZE"],
-                )
-                self._runtime_pid = os.getpid()
-                metrics.track_pool(self._runtime)
-                self._install_exit_hook()
-            return self._runtime
-
-    def _install_exit_hook(self) -> None:
-        """At interpreter exit, give in-flight runs the grace period, then reap the workers.
-
-        Registered after the runtime's own exit finaliser (which closes without a grace), so
-        it runs first (atexit is last-in, first-out). Once per process; held weakly."""
-        if self._exit_hook_pid == os.getpid():
-            return
-        self._exit_hook_pid = os.getpid()
-        ref = weakref.ref(self)
-
-        def close_at_exit() -> None:
-            state = ref()
-            if state is not None:
-                state.close_runtime()
-
-        atexit.register(close_at_exit)
-
-    def close_runtime(self, grace: float | None = None) -> None:
-        """Let in-flight runs finish (up to the configured grace period), then stop the pool."""
-        with self._runtime_lock:
-            runtime, self._runtime = self._runtime, None
-        if runtime is not None and self._runtime_pid == os.getpid():
-            runtime.close(
-                self.config["JSSCRIPTS_SHUTDOWN_GRACE_SECONDS"] if grace is None else grace
-            )
-
-    def run_context(self) -> RunContext:
-        return RunContext(
-            config=self.config,
-            runtime=self.runtime,
-            engine=self.db.engine,
-            exposed=self.exposed,
-            queue=self.queue,
-        )
-
-    @property
-    def tenant_loader(self) -> Callable[[], str | None] | None:
-        return self.extension._tenant_loader
-
-    @property
-    def user_loader(self) -> Callable[[], Any] | None:
-        return self.extension._user_loader
-
-    @property
-    def permission_checker(self) -> Callable[[Any, str], bool] | None:
-        return self.extension._permission_checker
-
-    @property
-    def exposed(self) -> dict[str, ExposedFunction]:
-        return self.extension._exposed
-
-    def load_tenant(self) -> str | None:
-        """The current tenant key from the host's loader (None when unknown)."""
-        loader = self.tenant_loader
-        return loader() if loader is not None else None
-
-    def load_user(self) -> Any:
-        """The current user: host loader, else Flask-Login's ``current_user`` when set up."""
-        if self.user_loader is not None:
-            return self.user_loader()
-        return _flask_login_user()
-
-
-def _flask_login_user() -> Any:
-    try:
-        import flask_login
-    except ImportError:
-        return None
-    if not has_app_context() or not hasattr(current_app, "login_manager"):
-        return None
-    return flask_login.current_user._get_current_object()
 
 
 class JSScripts:
@@ -192,23 +63,22 @@ class JSScripts:
         runtime = runtime if runtime is not None else self.runtime
         if db is None:
             raise TypeError("JSScripts needs the host's Flask-SQLAlchemy db: init_app(app, db=db)")
-        if "jsscripts" in app.extensions:
+        if EXTENSION_KEY in app.extensions:
             raise RuntimeError("JSScripts is already initialised on this app")
         jsconfig.apply_defaults(app.config)
         jsconfig.validate(app.config)
         for key in jsconfig.unknown_keys(app.config):
             log.warning("unknown setting %s ignored (typo?)", key)
 
-        tenancy.install()
+        listeners.install()
         attach_to(db.metadata)
         state = JSScriptsState(self, db, app.config, runtime)
-        app.extensions["jsscripts"] = state
+        app.extensions[EXTENSION_KEY] = state
         state.huey = tasks.make_huey(app)
         state.queue = tasks.register(state.huey, app)
         metrics.track_queue_depth(state.huey.pending_count)
         if runtime is not None:
             metrics.track_pool(runtime)
-        _install_outbox_hooks()
         init_migrations(app)
         app.cli.add_command(jsscripts_cli)  # `flask jsscripts ...`
         self._register_blueprint(app)
@@ -309,10 +179,8 @@ class JSScripts:
         The tenant is ``tenant_id``, else the current tenant scope, else the host's tenant
         loader. Raises the services' errors (NotFound, RunRefused, ValidationError).
         """
-        state: JSScriptsState = current_app.extensions["jsscripts"]
-        tenant = tenant_id or tenancy.current_tenant() or state.load_tenant()
-        if not tenant:
-            raise tenancy.TenantScopeError("run(): no tenant is known")
+        state = current_state()
+        tenant = _known_tenant(state, tenant_id, "run()")
         session = state.db.session
         with tenancy.tenant_scope(tenant):
             try:
@@ -346,10 +214,8 @@ class JSScripts:
         if not (cfg["JSSCRIPTS_ENABLED"] and cfg["JSSCRIPTS_ENABLE_EVENTS"]):
             log.debug("event %s dropped: events are switched off", event_type)
             return None
-        state: JSScriptsState = current_app.extensions["jsscripts"]
-        tenant = tenant_id or tenancy.current_tenant() or state.load_tenant()
-        if not tenant:
-            raise tenancy.TenantScopeError(f"publish({event_type!r}): no tenant is known")
+        state = current_state()
+        tenant = _known_tenant(state, tenant_id, f"publish({event_type!r})")
         row = events.new_outbox_event(
             cfg,
             tenant_id=tenant,
@@ -365,30 +231,16 @@ class JSScripts:
         tenancy.allow_unscoped_insert(session, row)
         session.add(row)
         if state.queue is not None:
-            by_tenant = session.info.setdefault(_OUTBOX_KEY, (state.queue, {}))[1]
-            by_tenant.setdefault(tenant, []).append(row.id)
+            listeners.dispatch_after_commit(session, state.queue, tenant, row.id)
         return row
 
 
-def _install_outbox_hooks() -> None:
-    """After a commit, hand the events it made durable to the queue; after a rollback, forget
-    them (they were never written). Installed once, for every SQLAlchemy session."""
-    if sa_event.contains(Session, "after_commit", _dispatch_committed_events):
-        return
-    sa_event.listen(Session, "after_commit", _dispatch_committed_events)
-    sa_event.listen(Session, "after_rollback", _forget_rolled_back_events)
-
-
-def _dispatch_committed_events(session: Session) -> None:
-    pending = session.info.pop(_OUTBOX_KEY, None)
-    if pending is not None:
-        queue, by_tenant = pending
-        for tenant, event_ids in by_tenant.items():
-            queue.dispatch_events(event_ids, tenant_id=tenant)
-
-
-def _forget_rolled_back_events(session: Session) -> None:
-    session.info.pop(_OUTBOX_KEY, None)
+def _known_tenant(state: JSScriptsState, tenant_id: str | None, caller: str) -> str:
+    """``tenant_id``, else the current tenant scope, else the host's tenant loader."""
+    tenant = tenant_id or tenancy.current_tenant() or state.load_tenant()
+    if not tenant:
+        raise tenancy.TenantScopeError(f"{caller}: no tenant is known")
+    return tenant
 
 
 def validate_expose_name(name: Any) -> str:

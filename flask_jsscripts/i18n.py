@@ -22,24 +22,13 @@ strings import ``lazy_gettext as _`` so that even a plain ``pybabel extract`` fi
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
-from flask import current_app, has_app_context, has_request_context
+from flask import current_app, has_request_context
+
+from .resources import translations_dir
 
 DOMAIN = "flask_jsscripts"
-
-
-def translations_dir() -> str:
-    """The catalogue folder: the wheel's copy, else the source checkout's ``translations/``."""
-    try:
-        packaged = resources.files("flask_jsscripts").joinpath("translations")
-        if packaged.is_dir():
-            return str(packaged)
-    except (ModuleNotFoundError, OSError, TypeError):  # pragma: no cover - exotic loaders
-        pass
-    return str(Path(__file__).resolve().parent.parent / "translations")
 
 
 @lru_cache(maxsize=1)
@@ -139,7 +128,3 @@ def locale_name() -> str:
         if locale is not None:
             return str(locale).replace("_", "-")
     return "en"
-
-
-def app_has_babel() -> bool:
-    return has_app_context() and "babel" in current_app.extensions

@@ -14,27 +14,14 @@ or its next ``flask db migrate`` lands in the package's folder.
 from __future__ import annotations
 
 import os
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, appcontext_pushed, current_app, has_app_context
 
 from .models import is_extension_table
+from .resources import migration_versions_dir as versions_path
 
-BRANCH_LABEL = "jsscripts"
 _MARK = "_jsscripts_configured"
-
-
-def versions_path() -> str:
-    """The folder of the extension's revisions: the wheel's copy, else the source checkout's."""
-    try:
-        packaged = resources.files("flask_jsscripts").joinpath("_migrations", "versions")
-        if packaged.is_dir():
-            return str(packaged)
-    except (ModuleNotFoundError, OSError, TypeError):  # pragma: no cover - exotic loaders
-        pass
-    return str(Path(__file__).resolve().parent.parent / "migrations" / "versions")
 
 
 def add_version_location(config: Any) -> Any:

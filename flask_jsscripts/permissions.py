@@ -1,8 +1,8 @@
 """Permission names and the deny-by-default check used by every view.
 
-Deny by default (SPEC §2): without a permission checker every check fails (and ``init_app``
-logs a warning). With one, its answer is final. Hosts whose user objects already answer
-``user.has_permission(perm)`` register :func:`user_has_permission` as their checker (SPEC §10).
+Deny by default: without a permission checker every check fails (and ``init_app`` logs a
+warning). With one, its answer is final. Hosts whose user objects already answer
+``user.has_permission(perm)`` register :func:`user_has_permission` as their checker.
 No user, an anonymous user, an unknown permission or a checker that raises: denied.
 """
 

@@ -19,7 +19,7 @@ Mechanism (why it cannot be forgotten by a view):
   that does not compare ``tenant_id`` with the :data:`TENANT` parameter, and run through
   :func:`execute_bound`, which fills that parameter from the current scope.
 
-The listeners are installed once per process (:func:`install`) on the ``Session`` class, so
+The listeners are installed once per process (``init_app``) on the ``Session`` class, so
 they also guard sessions that tasks open themselves; they only ever act on extension models.
 """
 
@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import abort
-from sqlalchemy import BindParameter, Executable, Result, Table, bindparam, event
+from sqlalchemy import BindParameter, Executable, Result, Table, bindparam
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql import visitors
 
@@ -201,12 +201,8 @@ def _tenant_history(obj: TenantScoped) -> Any:
     return get_history(obj, "tenant_id")
 
 
-def install() -> None:
-    """Register the session listeners once per process (idempotent)."""
-    if not event.contains(Session, "do_orm_execute", _scope_statement):
-        event.listen(Session, "do_orm_execute", _scope_statement)
-    if not event.contains(Session, "before_flush", _guard_flush):
-        event.listen(Session, "before_flush", _guard_flush)
+# What every Session listens for; registered by flask_jsscripts.listeners.install (init_app).
+SESSION_LISTENERS = (("do_orm_execute", _scope_statement), ("before_flush", _guard_flush))
 
 
 # --- prebuilt statements ------------------------------------------------------------------
@@ -257,6 +253,3 @@ def get_or_404(model: type[T], ident: Any, session: Session | None = None) -> T:
     if obj is None:
         abort(404)
     return obj
-
-
-install()

@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from flask_jsscripts import permissions as perms
 from flask_jsscripts.config import DEFAULTS, ConfigError
-from flask_jsscripts.extension import JSScripts, JSScriptsState
+from flask_jsscripts.extension import JSScripts
 from flask_jsscripts.migrations import add_version_location
 from flask_jsscripts.models import OutboxEvent
+from flask_jsscripts.state import JSScriptsState
 from flask_jsscripts.tenancy import TenantScopeError, tenant_scope
 
 

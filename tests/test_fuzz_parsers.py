@@ -66,7 +66,8 @@ from sqlalchemy import select
 from web_fixtures import make_web
 
 from flask_jsscripts import charsets, tenancy
-from flask_jsscripts.cli import UsageFailure, _load_document
+from flask_jsscripts.cli import UsageFailure
+from flask_jsscripts.cli.transfer import _load_document
 from flask_jsscripts.config import DEFAULTS
 from flask_jsscripts.models import Script, utcnow
 from flask_jsscripts.runtime import (

@@ -47,7 +47,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, event, select
+from sqlalchemy import and_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
@@ -298,16 +298,13 @@ def _drop_route_changes(session: Session) -> None:
     session.info.pop(_CHANGED_KEY, None)
 
 
-def install() -> None:
-    """Session listeners that drop cached routes after a commit that changed scripts or
-    endpoints (idempotent; done on import)."""
-    if not event.contains(Session, "after_flush", _note_route_changes):
-        event.listen(Session, "after_flush", _note_route_changes)
-        event.listen(Session, "after_commit", _forget_changed_routes)
-        event.listen(Session, "after_rollback", _drop_route_changes)
-
-
-install()
+# Cached routes are dropped after a commit that changed scripts or endpoints; registered on
+# every Session by flask_jsscripts.listeners.install (init_app).
+SESSION_LISTENERS = (
+    ("after_flush", _note_route_changes),
+    ("after_commit", _forget_changed_routes),
+    ("after_rollback", _drop_route_changes),
+)
 
 
 # --- counters: rate limits and concurrency slots ---------------------------------------------

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
+from ..resources import PACKAGE_DIR, monaco_dir
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent
+__all__ = ["MONACO_MAX_AGE", "monaco_dir", "static_dir", "templates_dir"]
+
 # Monaco's files never change under a given URL (the version is pinned): cache for a year.
 MONACO_MAX_AGE = 365 * 24 * 3600
-
-
-def monaco_dir() -> str:
-    """The vendored Monaco (``vs/`` inside): the wheel's ``flask_jsscripts/_monaco``, else the
-    repository's top-level ``static/monaco`` (same pattern as ``migrations.versions_path``)."""
-    try:
-        packaged = resources.files("flask_jsscripts").joinpath("_monaco")
-        if packaged.is_dir():
-            return str(packaged)
-    except (ModuleNotFoundError, OSError, TypeError):  # pragma: no cover - exotic loaders
-        pass
-    return str(PACKAGE_DIR.parent / "static" / "monaco")
 
 
 def static_dir() -> str:

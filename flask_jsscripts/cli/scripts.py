@@ -8,8 +8,8 @@ import click
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from ..runtime import jsonvalues
 from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, Execution, Script
+from ..runtime import jsonvalues
 from ..services import executions, outputs, scripts
 from ..state import current_state
 from . import common

@@ -429,6 +429,18 @@ class DeadLetter(_ScriptChild, Base):
     replayed_at: Mapped[datetime | None] = mapped_column()
     discarded_at: Mapped[datetime | None] = mapped_column()
 
+    @property
+    def state(self) -> str:
+        """``open`` until it is replayed or discarded, then ``replayed`` or ``discarded``."""
+        if self.replayed_at is not None:
+            return "replayed"
+        return "discarded" if self.discarded_at is not None else "open"
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When it was replayed or discarded (None while open)."""
+        return self.replayed_at or self.discarded_at
+
 
 class KVEntry(_ScriptChild, Base):
     """One key of ``sdk.kv``: durable state per tenant and per script."""

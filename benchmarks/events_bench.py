@@ -231,7 +231,7 @@ def matching(app, spread: bool, events_n: int = 2000) -> tuple[float, float, int
             kind = f"type{k % 100}" if spread else "hot"
             payload = {"total": k % 1200, "country": "UZ"}
             t = time.perf_counter()
-            found = events.matching_scripts(session, tenant, f"bench.{kind}", payload)
+            found = events._matching_scripts(session, tenant, f"bench.{kind}", payload)
             samples.append((time.perf_counter() - t) * 1000)
             matched += len(found)
     return pct(samples, 0.5), pct(samples, 0.95), matched // events_n

@@ -84,6 +84,11 @@ EXECUTION_STATUSES = ("pending", "running", "completed", "failed", "timeout", "c
 FINAL_EXECUTION_STATUSES = ("completed", "failed", "timeout", "cancelled")
 # Why a run ended: how the runtime reported it, or a cancellation.
 END_REASONS = (*RUNTIME_STATUSES, "cancelled", "skipped")
+_EXECUTION_CHOICES = {
+    "trigger": EXECUTION_TRIGGERS,
+    "status": EXECUTION_STATUSES,
+    "end_reason": END_REASONS,
+}
 AUTH_MODES = ("session", "token", "public")
 OUTBOX_STATUSES = ("pending", "dispatching", "dispatched", "failed", "refused")
 
@@ -209,13 +214,9 @@ class Script(TenantScoped, Base):
         back_populates="script", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    @validates("type")
-    def _validate_type(self, key: str, value: str) -> str | None:
-        return _check_choice(key, value, SCRIPT_TYPES)
-
-    @validates("status")
-    def _validate_status(self, key: str, value: str) -> str | None:
-        return _check_choice(key, value, SCRIPT_STATUSES)
+    @validates("type", "status")
+    def _validate_choice(self, key: str, value: str) -> str | None:
+        return _check_choice(key, value, {"type": SCRIPT_TYPES, "status": SCRIPT_STATUSES}[key])
 
 
 class _ScriptChild(TenantScoped):
@@ -330,17 +331,9 @@ class Execution(_ScriptChild, Base):
     started_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
 
-    @validates("trigger")
-    def _validate_trigger(self, key: str, value: str) -> str | None:
-        return _check_choice(key, value, EXECUTION_TRIGGERS)
-
-    @validates("status")
-    def _validate_status(self, key: str, value: str) -> str | None:
-        return _check_choice(key, value, EXECUTION_STATUSES)
-
-    @validates("end_reason")
-    def _validate_end_reason(self, key: str, value: str | None) -> str | None:
-        return _check_choice(key, value, END_REASONS)
+    @validates("trigger", "status", "end_reason")
+    def _validate_choice(self, key: str, value: str | None) -> str | None:
+        return _check_choice(key, value, _EXECUTION_CHOICES[key])
 
 
 class EventSubscription(_ScriptChild, Base):
@@ -428,6 +421,18 @@ class DeadLetter(_ScriptChild, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     replayed_at: Mapped[datetime | None] = mapped_column()
     discarded_at: Mapped[datetime | None] = mapped_column()
+
+    @property
+    def state(self) -> str:
+        """``open`` until it is replayed or discarded, then ``replayed`` or ``discarded``."""
+        if self.replayed_at is not None:
+            return "replayed"
+        return "discarded" if self.discarded_at is not None else "open"
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When it was replayed or discarded (None while open)."""
+        return self.replayed_at or self.discarded_at
 
 
 class KVEntry(_ScriptChild, Base):

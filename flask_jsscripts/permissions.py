@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 
 from flask import abort, current_app, has_app_context
 
+from .services.context import grants
+
 SCRIPTS_READ = "scripts.read"
 SCRIPTS_CREATE = "scripts.create"
 SCRIPTS_UPDATE = "scripts.update"
@@ -53,18 +55,8 @@ def has_permission(user: Any, perm: str) -> bool:
 
 def granted(user: Any, perm: str) -> bool:
     """The host checker's answer for any permission name (host functions may use their own)."""
-    if user is None or getattr(user, "is_authenticated", True) is not True:
-        return False
     state = _state()
-    checker = state.permission_checker if state is not None else None
-    if checker is None:
-        return False
-    try:
-        return checker(user, perm) is True
-    except Exception:
-        # Fail closed, but loudly: a broken checker must not open anything.
-        log.exception("permission check for %r raised; denying", perm)
-        return False
+    return grants(state.permission_checker if state is not None else None, user, perm)
 
 
 def user_has_permission(user: Any, perm: str) -> bool:

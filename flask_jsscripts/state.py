@@ -121,6 +121,7 @@ class JSScriptsState:
             engine=self.db.engine,
             exposed=self.exposed,
             queue=self.queue,
+            permission_checker=self.permission_checker,
         )
 
     @property

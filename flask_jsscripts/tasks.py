@@ -31,20 +31,19 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
 from huey import Huey, crontab
 from huey.api import Task
 from huey.storage import MemoryStorage, PriorityRedisStorage, SqliteStorage
-from sqlalchemy import delete
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from . import tenancy
-from .models import OutboxEvent, utcnow
-from .services import events, executions, schedules
+from .models import utcnow
+from .services import events, executions, outbox, schedules
 
 log = logging.getLogger(__name__)
 
@@ -278,97 +277,118 @@ def _enqueue(task: Any, arg: Any, lane: str | None, delay: float = 0) -> None:
 def register(huey: Huey, app: Flask) -> HueyQueue:
     """Define the tasks on ``huey`` for ``app`` (those its feature flags leave on) and return
     the queue the services use."""
-    state = app.extensions["jsscripts"]
     config = app.config
     enabled = config["JSSCRIPTS_ENABLED"]
-    events_on = enabled and config["JSSCRIPTS_ENABLE_EVENTS"]
-    cron_on = enabled and config["JSSCRIPTS_ENABLE_CRON"]
+    jobs = _Jobs(app)
+    huey.on_startup(name="jsscripts.prepare_engine")(jobs.prepare_engine)
+    dispatch_task = run_task = None
+    if enabled and config["JSSCRIPTS_ENABLE_EVENTS"]:
+        dispatch_task = huey.task(name="jsscripts.dispatch_events")(jobs.in_app(jobs.dispatch))
+    if enabled:
+        run_task = huey.task(name="jsscripts.run_executions")(jobs.in_app(jobs.run))
+        huey.periodic_task(crontab(), name="jsscripts.sweep")(jobs.in_app(jobs.sweep))
+        huey.periodic_task(crontab(minute="17"), name="jsscripts.prune")(jobs.in_app(jobs.prune))
+    if enabled and config["JSSCRIPTS_ENABLE_CRON"]:
+        huey.periodic_task(crontab(), name="jsscripts.cron")(jobs.in_app(jobs.cron))
+    jobs.queue = HueyQueue(dispatch_task, run_task)
+    return jobs.queue
 
-    def in_app(fn: Callable[..., Any]) -> Callable[..., Any]:
+
+class _Jobs:
+    """The bodies of the extension's tasks for one app. ``lane``: the tenant whose turn the
+    message took (FairHuey); it orders the queue only, the rows say whose they are."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.state = app.extensions["jsscripts"]
+        self.queue: HueyQueue = None  # type: ignore[assignment]  # set once the tasks exist
+
+    def in_app(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with queue.in_progress.counting(), app.app_context():
+            with self.queue.in_progress.counting(), self.app.app_context():
                 return fn(*args, **kwargs)
 
         return wrapper
 
-    # ``lane``: the tenant whose turn the message took (FairHuey); it orders the queue only,
-    # the rows say whose they are.
-
-    def dispatch_events(event_ids: list[str], lane: str | None = None) -> None:
+    def dispatch(self, event_ids: list[str], lane: str | None = None) -> None:
         """Match outbox events to subscriptions and queue one run per match."""
         with tenancy.all_tenants():
-            queued = events.dispatch(state.db.session, app.config, event_ids)
+            queued = events.dispatch(self.state.db.session, self.app.config, event_ids)
         for tenant, ids in queued.items():
-            queue.run_executions(ids, tenant_id=tenant)
+            self.queue.run_executions(ids, tenant_id=tenant)
 
-    def run_executions(execution_ids: list[str], lane: str | None = None) -> None:
+    def run(self, execution_ids: list[str], lane: str | None = None) -> None:
         """Run pending executions, each tenant's as one batch (services.executions.
-        execute_many); retry or dead-letter failed event runs; put back, a moment later,
+        run_batch); retry or dead-letter failed event runs; put back, a moment later,
         those whose script is at its concurrency cap. When the consumer is stopping, or the
         message has run for RUN_SLICE_SECONDS, the runs not started yet go back to the queue
         at once, each tenant's in its own turn."""
         until = time.monotonic() + RUN_SLICE_SECONDS
-        deferred: dict[str, list[str]] = {}
-        retries: dict[str, list[tuple[str, float]]] = {}
-        not_started: dict[str, list[str]] = {}
-        ran = False
+        outcomes: dict[str, _TenantRuns] = {}
         # One connection for the whole message: each run commits, and the app's session
-        # would hand its connection back to the pool at every commit and take one out again
-        # for the next statement (~8% of a consumer's CPU).
-        with state.db.engine.connect() as connection, Session(bind=connection) as session:
+        # would hand its connection back to the pool at every commit.
+        with self.state.db.engine.connect() as connection, Session(bind=connection) as session:
             with tenancy.all_tenants():
                 by_tenant = executions.tenants_of(session, execution_ids)
+            ran = False
             for tenant, ids in by_tenant.items():
-                if queue.stopping.is_set() or (ran and time.monotonic() >= until):
-                    not_started[tenant] = ids
+                if self.queue.stopping.is_set() or (ran and time.monotonic() >= until):
+                    outcomes[tenant] = _TenantRuns(not_started=ids)
                     continue
-                follow_up = events.EventFollowUp(app.config)
-                with tenancy.tenant_scope(tenant):
-                    try:
-                        batch = executions.execute_many(
-                            session,
-                            state.run_context(),
-                            ids,
-                            follow_up=follow_up,
-                            stopping=queue.stopping.is_set,
-                            until=until,
-                        )
-                        ran = ran or bool(batch.finished)
-                        deferred[tenant] = batch.waiting
-                        not_started[tenant] = batch.not_started
-                    except ShutdownCutOff:
-                        log.warning("runs of %s cut off by the shutdown; left to the reaper", ids)
-                        session.rollback()
-                    except Exception:  # noqa: BLE001 - one tenant's batch must not sink the others
-                        log.exception("executions %s could not be run; the sweep retries them", ids)
-                        session.rollback()
-                retries[tenant] = follow_up.retries
-        for tenant in by_tenant:
-            queue.run_executions(not_started.get(tenant, ()), tenant_id=tenant)
-            queue.run_executions(
-                deferred.get(tenant, ()), delay=executions.DEFER_SECONDS, tenant_id=tenant
+                outcomes[tenant] = self._run_tenant(session, tenant, ids, until)
+                ran = ran or outcomes[tenant].ran
+        for tenant, runs in outcomes.items():
+            self.queue.run_executions(runs.not_started, tenant_id=tenant)
+            self.queue.run_executions(
+                runs.waiting, delay=executions.DEFER_SECONDS, tenant_id=tenant
             )
-            queue.run_retries(retries.get(tenant, ()), tenant_id=tenant)
+            self.queue.run_retries(runs.retries, tenant_id=tenant)
 
-    def cron() -> None:
+    def _run_tenant(
+        self, session: Session, tenant: str, ids: list[str], until: float
+    ) -> _TenantRuns:
+        """One tenant's batch; an error is logged, never raised into the other tenants'."""
+        follow_up = events.EventFollowUp(self.app.config)
+        runs = _TenantRuns(retries=follow_up.retries)
+        with tenancy.tenant_scope(tenant):
+            try:
+                batch = executions.run_batch(
+                    session,
+                    self.state.run_context(),
+                    ids,
+                    follow_up=follow_up,
+                    stopping=self.queue.stopping.is_set,
+                    until=until,
+                )
+                runs.ran = bool(batch.finished)
+                runs.waiting = batch.waiting
+                runs.not_started = batch.not_started
+            except ShutdownCutOff:
+                log.warning("runs of %s cut off by the shutdown; left to the reaper", ids)
+                session.rollback()
+            except Exception:  # noqa: BLE001 - one tenant's batch must not sink the others
+                log.exception("executions %s could not be run; the sweep retries them", ids)
+                session.rollback()
+        return runs
+
+    def cron(self) -> None:
         """Claim the due cron schedules (exactly once across consumers) and queue their runs."""
         with tenancy.all_tenants():
-            queued = schedules.claim_due(state.db.session, app.config, now=utcnow())
-        queue.run_executions(queued)
+            queued = schedules.claim_due(self.state.db.session, self.app.config, now=utcnow())
+        self.queue.run_executions(queued)
 
-    def sweep() -> None:
+    def sweep(self) -> None:
         """Re-drive what a lost message or a dead consumer left behind."""
-        sweep_once(app)
+        sweep_once(self.app)
 
-    def prune() -> None:
+    def prune(self) -> None:
         """Delete executions and dispatched events past the retention period."""
-        prune_once(app)
+        prune_once(self.app)
 
-    @huey.on_startup(name="jsscripts.prepare_engine")
-    def prepare_engine() -> None:
-        with app.app_context():
-            engine = state.db.engine
+    def prepare_engine(self) -> None:
+        with self.app.app_context():
+            engine = self.state.db.engine
             if engine.dialect.name == "postgresql" and not sa_event.contains(
                 engine, "connect", plan_each_statement
             ):
@@ -378,31 +398,26 @@ def register(huey: Huey, app: Flask) -> HueyQueue:
             # connections get the setting above).
             engine.dispose(close=False)
 
-    dispatch_task = run_task = None
-    if events_on:
-        dispatch_task = huey.task(name="jsscripts.dispatch_events")(in_app(dispatch_events))
-    if enabled:
-        run_task = huey.task(name="jsscripts.run_executions")(in_app(run_executions))
-        huey.periodic_task(crontab(), name="jsscripts.sweep")(in_app(sweep))
-        huey.periodic_task(crontab(minute="17"), name="jsscripts.prune")(in_app(prune))
-    if cron_on:
-        huey.periodic_task(crontab(), name="jsscripts.cron")(in_app(cron))
-    queue = HueyQueue(dispatch_task, run_task)
-    return queue
+
+@dataclass
+class _TenantRuns:
+    """What became of one tenant's runs in a message."""
+
+    ran: bool = False
+    waiting: list[str] = field(default_factory=list)
+    not_started: list[str] = field(default_factory=list)
+    retries: list[tuple[str, float]] = field(default_factory=list)
 
 
 def plan_each_statement(dbapi_connection: Any, _record: Any) -> None:
     """A consumer's PostgreSQL connections plan every statement for its values.
 
-    A consumer's tables are queues: their contents swing within seconds, far faster than
-    autovacuum's statistics follow. A driver that prepares statements (psycopg 3, after five
-    runs of one) lets PostgreSQL settle on a generic plan made while a table was nearly empty
-    and keep it: the outcome of a run then walked the (tenant, status) index through a whole
-    burst's rows (1.7 ms and ~900 buffers, against 0.09 ms and 27 by the primary key). The
-    statements that find a run by id leave the planner only the key (executions.unindexed),
-    but a generic plan made on a near-empty table can still be a sequential scan (seen for
-    the two-row hand-over: 1.8 ms and ~525 buffers per run); planning each statement for
-    its values costs ~20 us of the server's time instead."""
+    A consumer's tables are queues whose contents swing within seconds, far faster than
+    autovacuum's statistics follow. A generic plan (which a driver that prepares statements
+    lets PostgreSQL settle on) made while a table was nearly empty can walk an index through a
+    whole burst's rows, or scan the table; planning each statement for its values costs the
+    server little next to that. The statements that find a run by id also leave the planner
+    only the key (services.sql.unindexed)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("SET plan_cache_mode = force_custom_plan")
     cursor.close()
@@ -416,23 +431,23 @@ def sweep_once(app: Flask) -> dict[str, int]:
     config = app.config
     follow_up = events.EventFollowUp(config)
     with tenancy.all_tenants():
-        outbox = events.redrive_outbox(session, config)
+        redriven = outbox.redrive_outbox(session, config)
         reaped = executions.reap_stale(
             session, grace_seconds=config["JSSCRIPTS_REAPER_GRACE_SECONDS"], follow_up=follow_up
         )
         pending = executions.redrive_pending(session, config)
     queue = state.queue
-    queue.dispatch_events(outbox)
+    queue.dispatch_events(redriven)
     queue.run_executions(pending)
     queue.run_retries(follow_up.retries)
-    if outbox or reaped or pending:
+    if redriven or reaped or pending:
         log.info(
             "sweep: %d events and %d runs re-driven, %d abandoned runs closed",
-            len(outbox),
+            len(redriven),
             len(pending),
             reaped,
         )
-    return {"events": len(outbox), "executions": len(pending), "reaped": reaped}
+    return {"events": len(redriven), "executions": len(pending), "reaped": reaped}
 
 
 def prune_once(app: Flask) -> dict[str, int]:
@@ -441,11 +456,5 @@ def prune_once(app: Flask) -> dict[str, int]:
     days = app.config["JSSCRIPTS_RETENTION_DAYS"]
     with tenancy.all_tenants():
         pruned = executions.prune(session, retention_days=days)
-        cutoff = utcnow() - timedelta(days=days)
-        outbox = session.execute(
-            delete(OutboxEvent)
-            .where(OutboxEvent.created_at < cutoff, OutboxEvent.status != "pending")
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        session.commit()
-    return {"executions": pruned, "events": outbox or 0}
+        events_pruned = outbox.prune_outbox(session, retention_days=days)
+    return {"executions": pruned, "events": events_pruned}

@@ -705,7 +705,7 @@ def test_matching_follows_every_change_of_the_subscriptions_at_once(env):
 
     def matching(payload):
         return [
-            sid for sid, _ in events.matching_scripts(db.session, "acme", "order.created", payload)
+            sid for sid, _ in events._matching_scripts(db.session, "acme", "order.created", payload)
         ]
 
     big = cond("total", "gt", 100)

@@ -43,7 +43,7 @@ PAGE = (
 )
 
 
-def test_every_answer_is_sandboxed_and_never_sniffed(app_factory, rt):
+def test_every_answer_is_sandboxed_and_never_sniffed(app_factory, rt, monkeypatch):
     env = make_env(app_factory, rt, config={"JSSCRIPTS_MAX_INPUT_BYTES": 2000})
     env.add(name="page", path="/page", source=PAGE)
     env.add(name="boom", path="/boom", source="function main() { throw new Error('x') }")
@@ -53,7 +53,7 @@ def test_every_answer_is_sandboxed_and_never_sniffed(app_factory, rt):
     env.add(name="mine", path="/mine", auth="session", methods=("GET", "POST"))
     env.add(name="hook", path="/hook", auth="token")
     env.add(name="limited", path="/limited", http_rate_limit=1, methods=("GET", "POST"))
-    _fresh_minute()
+    _fresh_minute(monkeypatch)
     page = env.call("GET", "/page")
     assert page.status_code == 200 and page.mimetype == "text/html"  # the script's choice
     assert page.get_data(as_text=True) == "<script>alert(1)</script>"
@@ -186,12 +186,12 @@ def env(app_factory, rt):
     return make_env(app_factory, rt)
 
 
-def test_public_endpoints_get_the_default_rate_limit(app_factory, rt):
+def test_public_endpoints_get_the_default_rate_limit(app_factory, rt, monkeypatch):
     env = make_env(app_factory, rt, config={"JSSCRIPTS_PUBLIC_RATE_LIMIT": 3})
     env.add(name="open", path="/open")
     env.add(name="own", path="/own", http_rate_limit=5)  # its own limit wins, above or below
     env.add(name="mine", path="/mine", auth="session")
-    _fresh_minute()
+    _fresh_minute(monkeypatch)
     assert [env.call("GET", "/open").status_code for _ in range(4)] == [200, 200, 200, 429]
     assert [env.call("GET", "/own").status_code for _ in range(6)] == [200] * 5 + [429]
     # signed-in and token callers are not limited by default
@@ -271,7 +271,7 @@ def _database_bytes(env) -> int:
         return size
 
 
-def test_anonymous_megabyte_calls_grow_the_database_by_the_cap(app_factory, rt):
+def test_anonymous_megabyte_calls_grow_the_database_by_the_cap(app_factory, rt, monkeypatch):
     """The red team's 60 anonymous 1 MB calls to a public endpoint grew the database by 61 MB;
     now each adds about JSSCRIPTS_HTTP_RECORD_BODY_BYTES (16 KiB), and a 61st call that
     minute is refused by the default rate limit."""
@@ -279,7 +279,7 @@ def test_anonymous_megabyte_calls_grow_the_database_by_the_cap(app_factory, rt):
     env.add(path="/upload", methods=("POST",), source=LENGTH)
     cap = CONFIG_DEFAULTS["JSSCRIPTS_HTTP_RECORD_BODY_BYTES"]
     payload = os.urandom(MB // 2).hex()  # 1 MB of text that no database can compress away
-    _fresh_minute()
+    _fresh_minute(monkeypatch)
     env.call("POST", "/upload", data="warm-up", content_type="text/plain")
     before = _database_bytes(env)
     for _ in range(59):

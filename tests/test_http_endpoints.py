@@ -573,21 +573,20 @@ def _redis_or_skip():
     return client
 
 
-def _fresh_minute() -> None:
-    """Rate limits count per calendar minute: start a test's calls early in one."""
-    into = time.time() % 60
-    if into > 45:
-        time.sleep(60.5 - into)
+def _fresh_minute(monkeypatch) -> None:
+    """Rate limits count per calendar minute: the endpoints' clock stands early in a new one."""
+    start = (time.time() // 60 + 1) * 60 + 0.5
+    monkeypatch.setattr(endpoints.Endpoints, "clock", staticmethod(lambda: start))
 
 
-def test_rate_limit_429_with_retry_after(env):
+def test_rate_limit_429_with_retry_after(env, monkeypatch):
     env.add(path="/limited", auth="token", http_rate_limit=3)
     script_id = env.add(name="other", path="/other")
     token = env.service(endpoints.issue_token, env.service(_script_id, "echo"))
     # callers without the token do not use up the endpoint's quota
     for _ in range(5):
         assert env.call("GET", "/limited").status_code == 401
-    _fresh_minute()
+    _fresh_minute(monkeypatch)
     for _ in range(3):
         assert env.call("GET", "/limited", token=token).status_code == 200
     limited = env.call("GET", "/limited", token=token)
@@ -604,7 +603,7 @@ def _script_id(session, name):
     return scripts.get_script_by_name(session, name).id
 
 
-def test_rate_limit_is_shared_through_redis(app_factory, rt):
+def test_rate_limit_is_shared_through_redis(app_factory, rt, monkeypatch):
     client = _redis_or_skip()
     tenant = f"t{uuid.uuid4().hex[:10]}"
     config = {"JSSCRIPTS_HUEY_URL": REDIS_URL}
@@ -612,7 +611,7 @@ def test_rate_limit_is_shared_through_redis(app_factory, rt):
     two = make_env(app_factory, rt, config=config, create=False)  # a second process, same data
     script_id = one.add(tenant, "limited", path="/limited", http_rate_limit=2)
     try:
-        _fresh_minute()
+        _fresh_minute(monkeypatch)
         assert one.call("GET", "/limited", tenant=tenant).status_code == 200
         assert two.call("GET", "/limited", tenant=tenant).status_code == 200
         assert one.call("GET", "/limited", tenant=tenant).status_code == 429

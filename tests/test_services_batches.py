@@ -39,7 +39,7 @@ def _script(env, source: str, concurrency: int = 1):
 def _pending(env, script, count: int) -> list[str]:
     app, db, _ = env
     rc = app.extensions["jsscripts"].run_context()
-    return [executions.start_run(db.session, rc, script.id, "manual").id for _ in range(count)]
+    return [executions._start_run(db.session, rc, script.id, "manual").id for _ in range(count)]
 
 
 def _rows(env, ids):
@@ -63,7 +63,7 @@ def test_a_batch_keeps_one_place_under_the_cap_and_claims_each_run_before_it_sta
     script = _script(env, "function main() { return sdk.host.batch.running() }")
     ext.expose("batch.running", lambda: _running_of(db, script.id))
     ids = _pending(env, script, 5)
-    batch = executions.execute_many(db.session, app.extensions["jsscripts"].run_context(), ids)
+    batch = executions.run_batch(db.session, app.extensions["jsscripts"].run_context(), ids)
     assert batch.finished == {i: "completed" for i in ids}
     assert not (batch.waiting or batch.not_started or batch.skipped)
     # Each run saw itself running (claimed and committed first) and nothing else: the cap of
@@ -87,7 +87,7 @@ def test_a_batch_waits_while_the_cap_is_full(env):
         .values(status="running", started_at=utcnow(), deadline_at=utcnow() + timedelta(minutes=1))
     )
     db.session.commit()
-    batch = executions.execute_many(db.session, app.extensions["jsscripts"].run_context(), ids)
+    batch = executions.run_batch(db.session, app.extensions["jsscripts"].run_context(), ids)
     assert batch.waiting == ids and not batch.finished
     assert [r.status for r in _rows(env, ids)] == ["pending", "pending"]
 
@@ -98,7 +98,7 @@ def test_once_stopping_a_batch_starts_no_further_run(env):
     script = _script(env, "function main() { sdk.host.batch.stop(); return 1 }")
     ext.expose("batch.stop", lambda: stop.set())
     ids = _pending(env, script, 3)
-    batch = executions.execute_many(
+    batch = executions.run_batch(
         db.session, app.extensions["jsscripts"].run_context(), ids, stopping=stop.is_set
     )
     assert batch.finished == {ids[0]: "completed"} and batch.not_started == ids[1:]
@@ -112,10 +112,10 @@ def test_a_batch_past_its_time_slice_starts_no_further_run(env):
     rc = app.extensions["jsscripts"].run_context()
     script = _script(env, "function main() { return 1 }", concurrency=5)
     ids = _pending(env, script, 3)
-    batch = executions.execute_many(db.session, rc, ids, until=time.monotonic())
+    batch = executions.run_batch(db.session, rc, ids, until=time.monotonic())
     assert batch.finished == {ids[0]: "completed"} and batch.not_started == ids[1:]
     assert [r.status for r in _rows(env, ids)] == ["completed", "pending", "pending"]
-    batch = executions.execute_many(db.session, rc, ids[1:], until=time.monotonic() + 60)
+    batch = executions.run_batch(db.session, rc, ids[1:], until=time.monotonic() + 60)
     assert batch.finished == {i: "completed" for i in ids[1:]} and not batch.not_started
 
 
@@ -133,7 +133,7 @@ def test_a_run_claimed_elsewhere_meanwhile_is_not_run_here(env):
             )
 
     ext.expose("batch.steal", steal)
-    batch = executions.execute_many(db.session, app.extensions["jsscripts"].run_context(), ids)
+    batch = executions.run_batch(db.session, app.extensions["jsscripts"].run_context(), ids)
     assert batch.finished == {ids[0]: "completed", ids[2]: "completed"}
     first, second, third = _rows(env, ids)
     assert second.status == "running" and second.output is None and second.finished_at is None
@@ -183,7 +183,7 @@ def test_claims_and_outcomes_find_their_row_by_its_primary_key(env, pg_only):
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        executions.execute_many(db.session, app.extensions["jsscripts"].run_context(), ids)
+        executions.run_batch(db.session, app.extensions["jsscripts"].run_context(), ids)
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     # the claim of the first run, two outcome-and-claim hand-overs, the last outcome

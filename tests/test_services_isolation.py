@@ -132,7 +132,7 @@ class _Env:
                 self.session, self.rc, script.id, "manual", {"op": "secret"}
             )
             assert done.status == "completed", done.error
-            pending = executions.start_run(self.session, self.rc, script.id, "manual", {"x": 1})
+            pending = executions._start_run(self.session, self.rc, script.id, "manual", {"x": 1})
             letter = DeadLetter(
                 script_id=script.id,
                 event_id=str(uuid.uuid4()),
@@ -226,20 +226,16 @@ CASES: dict[str, Any] = {
         if "script_id" in inspect.signature(scripts.compiled_version).parameters
         else scripts.compiled_version(e.session, t.script, e.runtime, 2)
     ),
-    "executions.start_run": lambda e, t: executions.start_run(
-        e.session, e.rc, t.script_id, "manual", {"op": "secret"}
-    ),
-    "executions.execute": lambda e, t: executions.execute(e.session, e.rc, t.pending_execution_id),
-    "executions.execute_many": lambda e, t: _must_run_nothing(
-        executions.execute_many(e.session, e.rc, [t.pending_execution_id])
+    "executions.run_batch": lambda e, t: _must_run_nothing(
+        executions.run_batch(e.session, e.rc, [t.pending_execution_id])
     ),
     "executions.run_script": lambda e, t: executions.run_script(
         e.session, e.rc, t.script_id, "manual", {"op": "secret"}
     ),
-    "executions.run_recorded": lambda e, t: executions.run_recorded(
+    "executions.run_for_outcome": lambda e, t: executions.run_for_outcome(
         e.session, e.rc, t.script_id, "manual", {"op": "secret"}
     ),
-    "executions.run_detached": lambda e, t: executions.run_detached(
+    "executions.run_then_record": lambda e, t: executions.run_then_record(
         e.session, e.rc, _script_ref(t.script), "manual", {"op": "secret"}
     ),
     "endpoints.issue_token": lambda e, t: endpoints.issue_token(e.session, t.script_id),
@@ -268,7 +264,7 @@ CASES: dict[str, Any] = {
 
 
 def _script_ref(script: Script) -> executions.ScriptRef:
-    """What a route of the HTTP endpoints hands to run_detached, for this script row."""
+    """What a route of the HTTP endpoints hands to run_then_record, for this script row."""
     return executions.ScriptRef(
         script.id,
         script.tenant_id,
@@ -304,7 +300,10 @@ NO_ID = {
     "executions.redrive_pending": (
         "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it"
     ),
-    "events.redrive_outbox": (
+    "outbox.prune_outbox": "system job: tasks.prune_once calls it inside all_tenants()",
+    "sql.commit_without_flush_wait": "commits what its caller wrote; reads nothing",
+    "sql.take_overdue": "helper of redrive_pending and redrive_outbox (system jobs)",
+    "outbox.redrive_outbox": (
         "system job (all_tenants); test_system_jobs_in_a_tenant_scope_stay_in_it"
     ),
     "schedules.claim_due": "system job; tests/test_schedules.py::test_claim_is_a_system_job",
@@ -320,13 +319,14 @@ SEPARATE = {
     # event ids come from claimed outbox rows, whose tenant the claim itself scopes
     "events.dispatch": "system job; test_dispatch_in_a_tenant_scope_claims_only_its_events",
     "executions.tenants_of": "system job; test_system_jobs_in_a_tenant_scope_stay_in_it",
-    "events.matching_scripts": "called by dispatch with the tenant of the claimed event",
     "events.dead_letter": "called by EventFollowUp with the plan of a run of this tenant",
     "dead_letters.attempts_of": "takes a row its caller fetched through get_dead_letter",
     "dead_letters.discard_all": "test_dead_letter_lists_and_bulk_actions_stay_in_the_tenant",
     # values the services build and hand back, never looked up from request data
-    "executions.Ran": "the outcome of a run, built by run_recorded / run_detached",
-    "executions.ScriptRef": "built by load_routes from the tenant's rows; run_detached checks it",
+    "executions.RunOutcome": "the outcome of a run, built by run_for_outcome / run_then_record",
+    "executions.ScriptRef": "built by load_routes from the tenant rows; run_then_record checks it",
+    "executions.ExecutionSnapshot": "built by the execution service from rows it read itself",
+    "sql.find": "helper of the get_* functions, each with its case above",
     "endpoints.Route": "built by load_routes (test_route_tables_hold_only_the_tenants_endpoints)",
     "endpoints.Reply": "the HTTP answer the endpoint service builds from a run",
 }
@@ -344,7 +344,8 @@ def discover_entry_points() -> dict[str, list[str]]:
     for info in pkgutil.iter_modules(services_pkg.__path__):
         module = importlib.import_module(f"{services_pkg.__name__}.{info.name}")
         for name, obj in vars(module).items():
-            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+            defined_in = str(getattr(obj, "__module__", ""))  # a package's: in its modules
+            if name.startswith("_") or not defined_in.startswith(module.__name__):
                 continue
             if inspect.isfunction(obj):
                 params = list(inspect.signature(obj).parameters)
@@ -584,13 +585,13 @@ def test_host_functions_run_in_the_scripts_tenant_scope(env):
 def test_a_globex_execution_cannot_be_run_from_acme(env):
     pending_id = env.data["globex"]["manual"]["pending_execution_id"]
     with pytest.raises(NotFound, match="execution not found"):
-        executions.execute(env.session, env.rc, pending_id)
+        executions._execute(env.session, env.rc, pending_id)
     env.session.rollback()
     with tenancy.tenant_scope("globex"):
         row = executions.get_execution(env.session, pending_id)
         assert row.status == "pending" and row.started_at is None
         # and globex itself still can: the row was neither claimed nor spoiled
-        done = executions.execute(env.session, env.rc, pending_id)
+        done = executions._execute(env.session, env.rc, pending_id)
         assert done.status == "completed" and done.output == {"n": 2, "tenant": "globex"}
 
 
@@ -648,5 +649,5 @@ def test_route_tables_hold_only_the_tenants_endpoints(env):
     foreign = theirs.match("/globex/orders/7")[0].script
     before = snapshot(env.db.engine)
     with pytest.raises(NotFound, match="script not found"):
-        executions.run_detached(env.session, env.rc, foreign, "http", {"body": None})
+        executions.run_then_record(env.session, env.rc, foreign, "http", {"body": None})
     assert snapshot(env.db.engine) == before

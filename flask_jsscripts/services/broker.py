@@ -24,9 +24,10 @@ from .. import metrics, tenancy
 from ..capabilities.http import GuardedHttpClient, HttpSettings, Resolver
 from ..capabilities.kv import KVStore
 from ..models import OutboxEvent
-from ..permissions import granted
 from ..runtime import HostCallError
 from . import quotas
+from .context import PermissionChecker, RunContext, grants
+from .outbox import new_outbox_event
 from .queue import TaskQueue
 
 KV_OPERATIONS = ("get", "set", "delete", "incr")
@@ -51,6 +52,7 @@ class ScriptBroker:
         queue: TaskQueue | None = None,
         http_resolver: Resolver | None = None,
         clock: Callable[[], float] = time.time,
+        permission_checker: PermissionChecker | None = None,
     ):
         self.engine = engine
         self.config = config
@@ -63,6 +65,7 @@ class ScriptBroker:
         self.queue = queue
         self.http_resolver = http_resolver  # None: the system's getaddrinfo
         self.clock = clock  # Unix seconds: the per-minute publish budget's windows
+        self.permission_checker = permission_checker  # None: host permissions are denied
         self.published = 0  # events this run wrote to the outbox
         self._http_client: GuardedHttpClient | None = None
         self.capabilities = [f"kv.{op}" for op in KV_OPERATIONS]
@@ -70,6 +73,24 @@ class ScriptBroker:
         if config["JSSCRIPTS_ENABLE_EVENTS"]:
             self.capabilities.append("events.publish")
         self.capabilities += [f"host.{name}" for name in exposed]
+
+    @classmethod
+    def for_run(cls, rc: RunContext, run: Any, user: Any) -> ScriptBroker:
+        """The broker of one run: ``run`` is the execution's snapshot (tenant, script,
+        execution and event ids)."""
+        return cls(
+            engine=rc.engine,
+            config=rc.config,
+            exposed=rc.exposed,
+            tenant_id=run.tenant_id,
+            script_id=run.script_id,
+            user=user,
+            execution_id=run.execution_id,
+            event_id=run.event_id,
+            queue=rc.queue,
+            clock=rc.clock,
+            permission_checker=rc.permission_checker,
+        )
 
     def __call__(self, name: str, args: list[Any]) -> Any:
         metrics.HOST_CALLS.labels(capability=name.split(".", 1)[0]).inc()
@@ -119,7 +140,9 @@ class ScriptBroker:
         exposed = self.exposed.get(name)
         if exposed is None:
             raise HostCallError("NOT_AVAILABLE", f"sdk.host.{name} does not exist")
-        if exposed.permission is not None and not granted(self.user, exposed.permission):
+        if exposed.permission is not None and not grants(
+            self.permission_checker, self.user, exposed.permission
+        ):
             raise HostCallError(
                 "PERMISSION_DENIED", f"sdk.host.{name} needs the permission {exposed.permission!r}"
             )
@@ -132,8 +155,6 @@ class ScriptBroker:
         run's or the tenant's publish budget the script gets ``PUBLISH_LIMIT`` and nothing is
         written: depth alone would let each level multiply the events of the one before. Both
         budgets count every row written, refused ones included."""
-        from .events import new_outbox_event  # here: events -> executions -> this module
-
         if len(args) not in (1, 2) or not isinstance(args[0], str):
             raise HostCallError("BAD_REQUEST", "use sdk.events.publish(type, payload)")
         per_run = self.config["JSSCRIPTS_EVENT_PUBLISH_PER_RUN"]

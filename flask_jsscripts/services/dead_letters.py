@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from .. import tenancy
 from ..models import DeadLetter, Execution, Script, utcnow
+from .context import RunContext
 from .errors import NotFound, RunRefused
-from .events import envelope
-from .executions import RunContext, pending_deadline
+from .executions import pending_deadline
+from .outbox import envelope
 from .scripts import plausible_id
+from .sql import find
 
 STATES = ("open", "replayed", "discarded", "all")
 
@@ -62,9 +64,7 @@ def list_dead_letters(
 
 
 def get_dead_letter(session: Session, dead_letter_id: Any) -> DeadLetter:
-    found = (
-        tenancy.get(session, DeadLetter, dead_letter_id) if plausible_id(dead_letter_id) else None
-    )
+    found = find(session, DeadLetter, dead_letter_id)
     if found is None:
         raise NotFound("dead letter not found")
     return found
@@ -110,7 +110,7 @@ def replay_all(
 
 
 def _replay(session: Session, rc: RunContext, letter: DeadLetter, now: datetime) -> Execution:
-    if letter.replayed_at is not None or letter.discarded_at is not None:
+    if letter.state != "open":
         raise RunRefused("this dead letter was already replayed or discarded", "closed")
     if not (rc.config["JSSCRIPTS_ENABLED"] and rc.config["JSSCRIPTS_ENABLE_EVENTS"]):
         raise RunRefused("event runs are switched off", "disabled")
@@ -147,7 +147,7 @@ def _replay(session: Session, rc: RunContext, letter: DeadLetter, now: datetime)
 def discard(session: Session, dead_letter_id: Any) -> DeadLetter:
     """Close a dead letter without running it (kept for the record)."""
     letter = get_dead_letter(session, dead_letter_id)
-    if letter.replayed_at is None and letter.discarded_at is None:
+    if letter.state == "open":
         letter.discarded_at = utcnow()
         session.commit()
     return letter

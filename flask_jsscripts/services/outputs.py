@@ -85,21 +85,12 @@ def _read(session: Session, execution_id: Any, start: int, count: int) -> tuple[
         if kind == "text":
             return _read_sqlite_text(session, rowid, start, count)
         text_bytes = cast(cast(Execution.output, Text), LargeBinary)
-        size, data = _row(
-            session,
-            execution_id,
-            func.length(text_bytes),
-            func.substr(text_bytes, start + 1, count),
-        )[1:]
+        length = func.length(text_bytes)
     else:
         text = cast(Execution.output, Text)
         text_bytes = func.convert_to(text, "UTF8")
-        size, data = _row(
-            session,
-            execution_id,
-            func.octet_length(text),
-            func.substr(text_bytes, start + 1, count),
-        )[1:]
+        length = func.octet_length(text)
+    size, data = _row(session, execution_id, length, func.substr(text_bytes, start + 1, count))[1:]
     return size, bytes(data or b"")
 
 

@@ -39,9 +39,9 @@ from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from .. import metrics, tenancy
-from ..models import Execution, Schedule, Script, new_id
+from ..models import Execution, Schedule, Script
 from .cron import next_run_after
-from .executions import pending_deadline
+from .executions import pending_deadline, pending_row
 
 log = logging.getLogger(__name__)
 
@@ -105,25 +105,15 @@ def _next_time(row: Row[Any], now: datetime) -> datetime | None:
 
 
 def _execution_row(row: Row[Any], now: datetime, config: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "id": new_id(),
-        "tenant_id": row.tenant_id,
-        "script_id": row.script_id,
-        "version": row.current_version,
-        "trigger": "cron",
-        "status": "pending",
-        "end_reason": None,
-        "input": None,
-        "error": None,
-        "attempt": 1,
-        "deadline_at": pending_deadline(now, config),
-        "created_at": now,
-        "started_at": None,
-        "finished_at": None,
-        "console": [],
-        "logs": [],
-        "metrics": {},
-    }
+    return pending_row(
+        tenant_id=row.tenant_id,
+        script_id=row.script_id,
+        version=row.current_version,
+        trigger="cron",
+        input=None,
+        deadline_at=pending_deadline(now, config),
+        created_at=now,
+    )
 
 
 def _skipped_row(row: Row[Any], now: datetime, config: Mapping[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,8 @@ from ..permissions import SCRIPTS_EXECUTE
 from ..services import endpoints as endpoint_service
 from ..services.endpoints import NOT_FOUND, Endpoints, Reply, Route, error_reply
 from . import origin
-from .views import csrf_problem
+from .common import current_state
+from .csrf import csrf_problem
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ def _answer(service: Endpoints, subpath: str) -> Response:
     elsewhere = origin.elsewhere()
     if elsewhere is not None:
         return _error(404, f"script endpoints answer on {elsewhere}")
-    state = current_app.extensions["jsscripts"]
+    state = current_state()
     tenant = state.load_tenant()
     if not tenant:
         return _error(404, NOT_FOUND)

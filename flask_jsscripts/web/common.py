@@ -78,11 +78,13 @@ def html_response(html: str, status: int = 200, **headers: str) -> Response:
     return Response(html, status=status, mimetype="text/html", headers=headers or None)
 
 
-def page_or_fragment(page: str, fragment: str, target: str | None = None, **context: Any) -> str:
-    """``fragment`` for an htmx request (aimed at ``target``, when given), else ``page``."""
+def page_or_fragment(
+    page_template: str, fragment_template: str, target: str | None = None, /, **context: Any
+) -> str:
+    """The fragment for an htmx request (aimed at ``target``, when given), else the page."""
     if is_htmx() and (target is None or request.headers.get("HX-Target") == target):
-        return render_template(fragment, **context)
-    return render_template(page, **context)
+        return render_template(fragment_template, **context)
+    return render_template(page_template, **context)
 
 
 def go_to(location: str) -> Response:

@@ -148,56 +148,34 @@ def _context() -> dict[str, Any]:
     }
 
 
-ROUTES: tuple[tuple[str, str, Callable[..., Any], tuple[str, ...]], ...] = (
-    ("/", "index", scripts.index, ("GET",)),
-    ("/new", "new", scripts.new, ("GET", "POST")),
-    ("/cron-preview", "cron_preview", tools.cron_preview, ("GET",)),
-    ("/filter-test", "filter_test", tools.filter_test, ("POST",)),
-    ("/dead-letters", "dead_letters", dead_letters.dead_letters, ("GET",)),
-    (
-        "/dead-letters/replay-all",
-        "replay_all_dead_letters",
-        dead_letters.replay_all_dead_letters,
-        ("POST",),
-    ),
-    (
-        "/dead-letters/discard-all",
-        "discard_all_dead_letters",
-        dead_letters.discard_all_dead_letters,
-        ("POST",),
-    ),
-    ("/dead-letters/<dead_letter_id>", "dead_letter", dead_letters.dead_letter, ("GET",)),
-    (
-        "/dead-letters/<dead_letter_id>/replay",
-        "replay_dead_letter",
-        dead_letters.replay_dead_letter,
-        ("POST",),
-    ),
-    (
-        "/dead-letters/<dead_letter_id>/discard",
-        "discard_dead_letter",
-        dead_letters.discard_dead_letter,
-        ("POST",),
-    ),
-    ("/<script_id>", "view", scripts.view, ("GET",)),
-    ("/<script_id>/edit", "edit", scripts.edit, ("GET", "POST")),
-    ("/<script_id>/status", "set_status", scripts.set_status, ("POST",)),
-    ("/<script_id>/delete", "delete", scripts.delete, ("POST",)),
-    ("/<script_id>/run", "run", runs.run, ("POST",)),
-    ("/<script_id>/endpoint/token", "issue_token", tokens.issue_token, ("POST",)),
-    ("/<script_id>/endpoint/token/revoke", "revoke_token", tokens.revoke_token, ("POST",)),
-    ("/<script_id>/executions", "executions", runs.executions, ("GET",)),
-    ("/<script_id>/executions/<execution_id>", "execution", runs.execution, ("GET",)),
-    (
-        "/<script_id>/executions/<execution_id>/output",
-        "execution_output",
-        runs.execution_output,
-        ("GET",),
-    ),
-    ("/<script_id>/versions", "versions", versions.versions, ("GET",)),
-    ("/<script_id>/versions/<int:number>", "version", versions.version, ("GET",)),
-    ("/<script_id>/versions/<int:number>/rollback", "rollback", versions.rollback, ("POST",)),
-    ("/monaco/<path:filename>", "monaco", monaco, ("GET",)),
+GET, POST, GET_POST = ("GET",), ("POST",), ("GET", "POST")
+
+# (rule, view, methods); each endpoint is named after its view function.
+ROUTES: tuple[tuple[str, Callable[..., Any], tuple[str, ...]], ...] = (
+    ("/", scripts.index, GET),
+    ("/new", scripts.new, GET_POST),
+    ("/cron-preview", tools.cron_preview, GET),
+    ("/filter-test", tools.filter_test, POST),
+    ("/dead-letters", dead_letters.dead_letters, GET),
+    ("/dead-letters/replay-all", dead_letters.replay_all_dead_letters, POST),
+    ("/dead-letters/discard-all", dead_letters.discard_all_dead_letters, POST),
+    ("/dead-letters/<dead_letter_id>", dead_letters.dead_letter, GET),
+    ("/dead-letters/<dead_letter_id>/replay", dead_letters.replay_dead_letter, POST),
+    ("/dead-letters/<dead_letter_id>/discard", dead_letters.discard_dead_letter, POST),
+    ("/<script_id>", scripts.view, GET),
+    ("/<script_id>/edit", scripts.edit, GET_POST),
+    ("/<script_id>/status", scripts.set_status, POST),
+    ("/<script_id>/delete", scripts.delete, POST),
+    ("/<script_id>/run", runs.run, POST),
+    ("/<script_id>/endpoint/token", tokens.issue_token, POST),
+    ("/<script_id>/endpoint/token/revoke", tokens.revoke_token, POST),
+    ("/<script_id>/executions", runs.executions, GET),
+    ("/<script_id>/executions/<execution_id>", runs.execution, GET),
+    ("/<script_id>/executions/<execution_id>/output", runs.execution_output, GET),
+    ("/<script_id>/versions", versions.versions, GET),
+    ("/<script_id>/versions/<int:number>", versions.version, GET),
+    ("/<script_id>/versions/<int:number>/rollback", versions.rollback, POST),
+    ("/monaco/<path:filename>", monaco, GET),
 )
 
 
@@ -210,8 +188,8 @@ def create_blueprint() -> Blueprint:
         static_folder=assets.static_dir(),
         static_url_path="/static",
     )
-    for rule, endpoint, fn, methods in ROUTES:
-        bp.add_url_rule(rule, endpoint, fn, methods=list(methods))
+    for rule, view, methods in ROUTES:
+        bp.add_url_rule(rule, view.__name__, view, methods=list(methods))
     bp.before_request(_not_on_the_endpoint_origin)
     bp.before_request(check_csrf)
     bp.context_processor(_context)

@@ -74,8 +74,8 @@ def error_response(status: int, message: str) -> Response:
     )
 
 
-def html_response(html: str, status: int = 200, **headers: str) -> Response:
-    return Response(html, status=status, mimetype="text/html", headers=headers or None)
+def html_response(html: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(html, status=status, mimetype="text/html", headers=headers)
 
 
 def page_or_fragment(

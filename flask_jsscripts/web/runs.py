@@ -77,7 +77,7 @@ def run(script_id: str) -> Any:
             result_output=_output_head(execution),
         )
         # The history table listens for this event and reloads itself (new run on top).
-        return html_response(html, **{"HX-Trigger": "jsscripts:ran"})
+        return html_response(html, headers={"HX-Trigger": "jsscripts:ran"})
     return redirect(
         url_for("jsscripts.execution", script_id=script.id, execution_id=execution.id), code=303
     )

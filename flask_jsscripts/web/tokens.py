@@ -23,7 +23,7 @@ def _endpoint_answer(script: Script, token: str | None, notice: str | None) -> R
         )
     else:
         html = view_page(script, new_token=token, endpoint_notice=notice)
-    return html_response(html, **{"Cache-Control": "no-store"})
+    return html_response(html, headers={"Cache-Control": "no-store"})
 
 
 @jsview(ENDPOINTS_MANAGE)

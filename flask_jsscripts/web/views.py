@@ -12,7 +12,6 @@ import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, send_from_directory
@@ -31,6 +30,7 @@ from ..permissions import (
     SCRIPTS_READ,
     SCRIPTS_UPDATE,
 )
+from ..services import dead_letters as dead_letter_service
 from ..services import endpoints as endpoint_service
 from . import assets, dead_letters, origin, runs, scripts, tokens, tools, versions
 from .common import PUBLIC_ENDPOINTS, VIEW_PERMISSIONS, can, error_response, is_htmx
@@ -111,14 +111,15 @@ def _fmt_dt(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
 
 
-_PERMISSION_NAMES = SimpleNamespace(
-    read=SCRIPTS_READ,
-    create=SCRIPTS_CREATE,
-    update=SCRIPTS_UPDATE,
-    delete=SCRIPTS_DELETE,
-    execute=SCRIPTS_EXECUTE,
-    manage=ENDPOINTS_MANAGE,
-)
+class _PermissionNames:
+    """The permissions as templates name them: ``jsscripts_can(P.update)``."""
+
+    read = SCRIPTS_READ
+    create = SCRIPTS_CREATE
+    update = SCRIPTS_UPDATE
+    delete = SCRIPTS_DELETE
+    execute = SCRIPTS_EXECUTE
+    manage = ENDPOINTS_MANAGE
 
 
 def _context() -> dict[str, Any]:
@@ -134,7 +135,7 @@ def _context() -> dict[str, Any]:
         "jsscripts_lang": locale_name(),
         "jsscripts_can": can,
         "jsscripts_is_htmx": is_htmx(),
-        "P": _PERMISSION_NAMES,
+        "P": _PermissionNames,
         "dumps": _dumps,
         "fmt_dt": _fmt_dt,
         "type_labels": dict(TYPE_CHOICES),
@@ -145,6 +146,7 @@ def _context() -> dict[str, Any]:
         "auth_labels": dict(AUTH_CHOICES),
         "endpoint_url": origin.endpoint_url,
         "endpoint_rate_limit": endpoint_rate_limit,
+        "dead_letter_state": dead_letter_service.letter_state,
     }
 
 

@@ -322,6 +322,11 @@ SEPARATE = {
     "events.dead_letter": "called by EventFollowUp with the plan of a run of this tenant",
     "dead_letters.attempts_of": "takes a row its caller fetched through get_dead_letter",
     "dead_letters.discard_all": "test_dead_letter_lists_and_bulk_actions_stay_in_the_tenant",
+    "dead_letters.runs_of": "takes a row its caller fetched through get_dead_letter",
+    # read queries whose rows the tenant scope filters (a foreign id simply matches nothing)
+    "dead_letters.count_open": "scoped query (test_lists_never_return_the_other_tenants_rows)",
+    "dead_letters.script_names": "scoped query (test_lists_never_return_the_other_tenants_rows)",
+    "history.last_runs": "scoped query (test_lists_never_return_the_other_tenants_rows)",
     # values the services build and hand back, never looked up from request data
     "executions.RunOutcome": "the outcome of a run, built by run_for_outcome / run_then_record",
     "executions.ScriptRef": "built by load_routes from the tenant rows; run_then_record checks it",

@@ -9,10 +9,9 @@ from typing import Any, TypeVar
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import DeadLetter, Script
+from ..models import DeadLetter
 from ..services import dead_letters
 from ..services.errors import NotFound
 from ..state import current_state
@@ -30,17 +29,8 @@ ERROR_WIDTH = 60
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _letter_state(letter: DeadLetter) -> str:
-    if letter.replayed_at is not None:
-        return "replayed"
-    return "discarded" if letter.discarded_at is not None else "open"
-
-
 def _script_names(db_session: Session, script_ids: list[str]) -> dict[str, str]:
-    if not script_ids:
-        return {}
-    rows = db_session.execute(select(Script.id, Script.name).where(Script.id.in_(script_ids)))
-    return {row.id: row.name for row in rows}
+    return dict(dead_letters.script_names(db_session, script_ids)) if script_ids else {}
 
 
 def _error_line(error: Any) -> str:
@@ -60,7 +50,7 @@ def _letter_view(letter: DeadLetter, script_name: str | None) -> dict[str, Any]:
         "script": {"id": letter.script_id, "name": script_name},
         "event_id": letter.event_id,
         "event_type": letter.event_type,
-        "state": _letter_state(letter),
+        "state": letter.state,
         "created_at": _isoformat(letter.created_at),
         "replayed_at": _isoformat(letter.replayed_at),
         "discarded_at": _isoformat(letter.discarded_at),
@@ -127,7 +117,7 @@ def dead_letters_list(
         letters, total = dead_letters.list_dead_letters(
             db_session, state=state, script_id=script_id, event_type=event_type, limit=limit
         )
-        names = _script_names(db_session, sorted({letter.script_id for letter in letters}))
+        names = _script_names(db_session, [letter.script_id for letter in letters])
         views = [_letter_view(letter, names.get(letter.script_id)) for letter in letters]
     if as_json:
         click.echo(common.dumps({"total": total, "dead_letters": views}, indent=2))
@@ -263,8 +253,8 @@ def dead_letters_discard(
         db_session = common.session()
         if dead_letter_id is not None:
             letter = _get_letter(db_session, dead_letter_id)
-            if _letter_state(letter) != "open":
-                raise UsageFailure(f"dead letter {letter.id} is already {_letter_state(letter)}")
+            if letter.state != "open":
+                raise UsageFailure(f"dead letter {letter.id} is already {letter.state}")
             dead_letters.discard(db_session, letter.id)
             count = 1
         else:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import IO, Any
 
 import click
-from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, Execution, Script
 from ..runtime import jsonvalues
-from ..services import executions, outputs, scripts
+from ..services import executions, history, outputs, scripts
 from ..state import current_state
 from . import common
 from .common import CommandFailure, UsageFailure, jsscripts, tenant_option
@@ -32,26 +31,7 @@ def _all_scripts(db_session: Session, **filters: str) -> list[Script]:
         page += 1
 
 
-def _last_runs(db_session: Session, script_ids: list[str]) -> dict[str, Execution]:
-    """The newest execution of each script, in one query."""
-    if not script_ids:
-        return {}
-    newest = (
-        select(Execution.script_id, func.max(Execution.created_at).label("at"))
-        .where(Execution.script_id.in_(script_ids))
-        .group_by(Execution.script_id)
-        .subquery()
-    )
-    rows = db_session.scalars(
-        select(Execution).join(
-            newest,
-            and_(Execution.script_id == newest.c.script_id, Execution.created_at == newest.c.at),
-        )
-    )
-    return {row.script_id: row for row in rows}
-
-
-def _list_row(script: Script, last: Execution | None) -> dict[str, Any]:
+def _list_row(script: Script, last: Any) -> dict[str, Any]:
     return {
         "id": script.id,
         "name": script.name,
@@ -65,7 +45,7 @@ def _list_row(script: Script, last: Execution | None) -> dict[str, Any]:
     }
 
 
-def _table_row(script: Script, last: Execution | None) -> list[str]:
+def _table_row(script: Script, last: Any) -> list[str]:
     return [
         script.name,
         script.type,
@@ -89,7 +69,7 @@ def list_command(
     with common.command_scope(tenant):
         db_session = common.session()
         items = _all_scripts(db_session, search=search, type=type_ or "", status=status or "")
-        last = _last_runs(db_session, [s.id for s in items])
+        last = history.last_runs(db_session, [s.id for s in items])
         rows = [_list_row(s, last.get(s.id)) for s in items]
     if as_json:
         click.echo(common.dumps(rows, indent=2))

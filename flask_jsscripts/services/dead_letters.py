@@ -164,3 +164,37 @@ def discard_all(session: Session, ids: Sequence[str] | None = None) -> int:
             count += 1
     session.commit()
     return count
+
+
+# --- read side shared by the admin pages and the CLI ----------------------------------------
+
+
+def count_open(session: Session, script_id: str) -> int:
+    """How many open dead letters the script has."""
+    query = _state_filter(select(func.count()).select_from(DeadLetter), "open")
+    return session.scalar(query.where(DeadLetter.script_id == script_id)) or 0
+
+
+def runs_of(session: Session, letter: DeadLetter) -> list[Execution]:
+    """Every run of the letter's event for its script: the recorded attempts and the replays
+    since, in attempt order."""
+    found = {e.id: e for e in attempts_of(session, letter)}
+    if letter.event_id:
+        for e in session.scalars(
+            select(Execution).where(
+                Execution.script_id == letter.script_id, Execution.event_id == letter.event_id
+            )
+        ):
+            found.setdefault(e.id, e)
+    return sorted(found.values(), key=lambda e: (e.attempt, e.created_at))
+
+
+def script_names(session: Session, extra: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """(id, name) of the scripts that have dead letters and of the ``extra`` ids, by name."""
+    with_letters = select(DeadLetter.script_id).distinct().scalar_subquery()
+    rows = session.execute(
+        select(Script.id, Script.name)
+        .where(Script.id.in_(with_letters) | Script.id.in_(list(extra)))
+        .order_by(Script.name)
+    )
+    return [(row.id, row.name) for row in rows]

@@ -38,8 +38,9 @@ from ..permissions import SCRIPTS_EXECUTE
 from ..runtime import jsonvalues
 from ..services import endpoints as endpoint_service
 from ..services.endpoints import NOT_FOUND, Endpoints, Reply, Route, error_reply
+from ..state import current_state
 from . import origin
-from .views import csrf_problem
+from .csrf import csrf_problem
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +180,7 @@ def _answer(service: Endpoints, subpath: str) -> Response:
     elsewhere = origin.elsewhere()
     if elsewhere is not None:
         return _error(404, f"script endpoints answer on {elsewhere}")
-    state = current_app.extensions["jsscripts"]
+    state = current_state()
     tenant = state.load_tenant()
     if not tenant:
         return _error(404, NOT_FOUND)

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from ..runtime import Limits
+from ..state import current_state
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +168,7 @@ def create_health_blueprint() -> Blueprint:
 
     @bp.get("/ready")
     def ready() -> Response:
-        state = current_app.extensions["jsscripts"]
+        state = current_state()
         engine = state.db.engine  # resolved here: the check's thread has no app context
         huey = state.huey
         todo: dict[str, Callable[[], dict[str, Any]]] = {

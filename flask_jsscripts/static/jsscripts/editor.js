@@ -255,6 +255,18 @@
     }
   }
 
+  /** An entry's dispose(): stop following the narrow-screen query, dispose of the Monaco
+   *  objects and remove the container. */
+  function disposer(onNarrow, monacoObjects, container) {
+    return function () {
+      if (narrowQuery.removeEventListener) {
+        narrowQuery.removeEventListener('change', onNarrow);
+      }
+      monacoObjects.forEach(function (obj) { obj.dispose(); });
+      container.remove();
+    };
+  }
+
   var stylesInstalled = false;
   function installStyles() {
     if (stylesInstalled) {
@@ -367,14 +379,7 @@
 
     var entry = {el: textarea, container: container, kind: 'editor', editor: editor,
       model: model, readOnly: readOnly, decorations: null};
-    entry.dispose = function () {
-      if (narrowQuery.removeEventListener) {
-        narrowQuery.removeEventListener('change', onNarrow);
-      }
-      editor.dispose();
-      model.dispose();
-      container.remove();
-    };
+    entry.dispose = disposer(onNarrow, [editor, model], container);
 
     if (!readOnly) {
       model.onDidChangeContent(function () {
@@ -555,15 +560,7 @@
       };
       onMediaChange(narrowQuery, onNarrow);
       var entry = {el: div, container: container, kind: 'diff', editor: diff};
-      entry.dispose = function () {
-        if (narrowQuery.removeEventListener) {
-          narrowQuery.removeEventListener('change', onNarrow);
-        }
-        diff.dispose();
-        original.dispose();
-        modified.dispose();
-        container.remove();
-      };
+      entry.dispose = disposer(onNarrow, [diff, original, modified], container);
       entries.push(entry);
       div.setAttribute('data-jsscripts-state', 'ready');
       return true;

@@ -1,6 +1,6 @@
 """Requests through the guarded sdk.http client to this machine's own addresses.
 
-Started by tests/test_http_ssrf.py inside a fresh network namespace whose interfaces were
+Started by tests/runtime/test_http_ssrf.py inside a fresh network namespace whose interfaces were
 given public-looking addresses (``ip addr add``). A dual-stack HTTP server listens on every
 address (``::``, IPv4 included), the way a service bound to ``0.0.0.0`` does, and records every
 connection it accepts; an audit hook records every ``socket.connect`` of this process.

@@ -1,6 +1,6 @@
 """Runs a corpus of URLs through the guarded sdk.http client and reports what happened.
 
-Started by tests/test_http_ssrf.py inside a fresh network namespace (``unshare -n``, only
+Started by tests/runtime/test_http_ssrf.py inside a fresh network namespace (``unshare -n``, only
 ``lo`` up), so even a guard failure could not reach another machine. Every ``socket.connect``
 and ``socket.getaddrinfo`` of this process is recorded with an audit hook, and the test checks
 that all connections went to loopback only.

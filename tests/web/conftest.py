@@ -1,0 +1,8 @@
+"""Tests of the admin's pages, forms and translations.
+
+The fixtures they share, from the modules in tests/."""
+
+from __future__ import annotations
+
+from data_fixtures import *  # noqa: F403
+from web_fixtures import *  # noqa: F403

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..models import SCRIPT_STATUSES, SCRIPT_TYPES, Execution, Script
 from ..runtime import jsonvalues
-from ..services import executions, history, outputs, scripts
+from ..services import executions, outputs, scripts
 from ..state import current_state
 from . import common
 from .common import CommandFailure, UsageFailure, jsscripts, tenant_option
@@ -69,7 +69,7 @@ def list_command(
     with common.command_scope(tenant):
         db_session = common.session()
         items = _all_scripts(db_session, search=search, type=type_ or "", status=status or "")
-        last = history.last_runs(db_session, [s.id for s in items])
+        last = executions.last_runs(db_session, [s.id for s in items])
         rows = [_list_row(s, last.get(s.id)) for s in items]
     if as_json:
         click.echo(common.dumps(rows, indent=2))

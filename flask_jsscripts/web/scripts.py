@@ -25,7 +25,6 @@ from ..permissions import (
 )
 from ..services import dead_letters as dead_letter_service
 from ..services import executions as execution_service
-from ..services import history
 from ..services import scripts as script_service
 from ..services.errors import PermissionDenied, ValidationError
 from ..services.validation import validate_script
@@ -79,7 +78,7 @@ def index() -> Any:
         "jsscripts/_list_results.html",
         "jsscripts-results",
         page=page,
-        runs=history.last_runs(db_session(), [s.id for s in page.items]),
+        runs=execution_service.last_runs(db_session(), [s.id for s in page.items]),
         q=search,
         type=type_,
         status=status,
@@ -199,7 +198,7 @@ def edit(script_id: str) -> Any:
 def history_context(script: Script) -> dict[str, Any]:
     """The script's recent runs for the history table, and whether it should refresh."""
     runs = execution_service.list_executions(db_session(), script.id, limit=HISTORY_LIMIT)
-    return {"history": runs, "live": history.any_live(runs)}
+    return {"history": runs, "live": execution_service.any_live(runs)}
 
 
 def view_page(script: Script, **extra: Any) -> str:
@@ -231,7 +230,7 @@ def set_status(script_id: str) -> Any:
     status = request.form.get("status", "")
     script = script_service.set_status(db_session(), script_id, status, actor=actor())
     if is_htmx():
-        run = history.last_runs(db_session(), [script.id]).get(script.id)
+        run = execution_service.last_runs(db_session(), [script.id]).get(script.id)
         return render_template("jsscripts/_row.html", script=script, run=run)
     flash(_("Status changed to %(status)s", status=status_label(script.status)), "success")
     if request.form.get("return_to") == "view":

@@ -115,8 +115,8 @@ def run_event(web, script_id: str) -> tuple[str, Any, bytes]:
     envelope = {"id": str(uuid.uuid4()), "type": "rows.wanted", "data": {}, "timestamp": 0}
     with web.app.test_request_context(), tenancy.tenant_scope("acme"):
         rc = state.run_context()
-        pending = executions._start_run(web.db.session, rc, script_id, "event", envelope)
-        done = executions._execute(web.db.session, rc, pending.id)
+        pending = executions.start._start_run(web.db.session, rc, script_id, "event", envelope)
+        done = executions.batch._execute(web.db.session, rc, pending.id)
         assert done.status == "completed"
         return pending.id, big_rows(), b""
 

@@ -38,7 +38,9 @@ def _script(env, source: str, concurrency: int = 1):
 def _pending(env, script, count: int) -> list[str]:
     app, db, _ = env
     rc = app.extensions["jsscripts"].run_context()
-    return [executions._start_run(db.session, rc, script.id, "manual").id for _ in range(count)]
+    return [
+        executions.start._start_run(db.session, rc, script.id, "manual").id for _ in range(count)
+    ]
 
 
 def _rows(env, ids):

@@ -131,7 +131,9 @@ class _Env:
                 self.session, self.rc, script.id, "manual", {"op": "secret"}
             )
             assert done.status == "completed", done.error
-            pending = executions._start_run(self.session, self.rc, script.id, "manual", {"x": 1})
+            pending = executions.start._start_run(
+                self.session, self.rc, script.id, "manual", {"x": 1}
+            )
             letter = DeadLetter(
                 script_id=script.id,
                 event_id=str(uuid.uuid4()),
@@ -325,7 +327,7 @@ SEPARATE = {
     # read queries whose rows the tenant scope filters (a foreign id simply matches nothing)
     "dead_letters.count_open": "scoped query (test_lists_never_return_the_other_tenants_rows)",
     "dead_letters.script_names": "scoped query (test_lists_never_return_the_other_tenants_rows)",
-    "history.last_runs": "scoped query (test_lists_never_return_the_other_tenants_rows)",
+    "executions.last_runs": "scoped query (test_lists_never_return_the_other_tenants_rows)",
     # values the services build and hand back, never looked up from request data
     "executions.RunOutcome": "the outcome of a run, built by run_for_outcome / run_then_record",
     "executions.ScriptRef": "built by load_routes from the tenant rows; run_then_record checks it",
@@ -589,13 +591,13 @@ def test_host_functions_run_in_the_scripts_tenant_scope(env):
 def test_a_globex_execution_cannot_be_run_from_acme(env):
     pending_id = env.data["globex"]["manual"]["pending_execution_id"]
     with pytest.raises(NotFound, match="execution not found"):
-        executions._execute(env.session, env.rc, pending_id)
+        executions.batch._execute(env.session, env.rc, pending_id)
     env.session.rollback()
     with tenancy.tenant_scope("globex"):
         row = executions.get_execution(env.session, pending_id)
         assert row.status == "pending" and row.started_at is None
         # and globex itself still can: the row was neither claimed nor spoiled
-        done = executions._execute(env.session, env.rc, pending_id)
+        done = executions.batch._execute(env.session, env.rc, pending_id)
         assert done.status == "completed" and done.output == {"n": 2, "tenant": "globex"}
 
 

@@ -296,40 +296,42 @@ def _mark_running(env, execution):
 def test_concurrency_caps_refuse_with_a_reason(env):
     script = env.create(limits={"concurrency": 1}).script
     rc = env.state.run_context()
-    first = executions._start_run(env.session, rc, script.id, "manual")
+    first = executions.start._start_run(env.session, rc, script.id, "manual")
     # A queued (pending) run does not hold a slot: only runs in progress do.
-    executions._start_run(env.session, rc, script.id, "manual")
+    executions.start._start_run(env.session, rc, script.id, "manual")
     _mark_running(env, first)
     with pytest.raises(RunRefused) as info:
-        executions._start_run(env.session, rc, script.id, "manual")
+        executions.start._start_run(env.session, rc, script.id, "manual")
     assert info.value.reason == "script_concurrency" and "concurrency" in info.value.message
     env.app.config["JSSCRIPTS_MAX_CONCURRENCY_PER_TENANT"] = 1
     other = env.create(name="other").script
     with pytest.raises(RunRefused) as info:
-        executions._start_run(env.session, rc, other.id, "manual")
+        executions.start._start_run(env.session, rc, other.id, "manual")
     assert info.value.reason == "tenant_concurrency"
     first.status = "completed"
     env.session.commit()
-    assert executions._start_run(env.session, rc, other.id, "manual").status == "pending"
+    assert executions.start._start_run(env.session, rc, other.id, "manual").status == "pending"
 
 
 def test_a_claim_at_the_cap_leaves_the_run_pending(env):
     script = env.create(limits={"concurrency": 1}).script
     rc = env.state.run_context()
-    busy, waiting = (executions._start_run(env.session, rc, script.id, "manual") for _ in "ab")
+    busy, waiting = (
+        executions.start._start_run(env.session, rc, script.id, "manual") for _ in "ab"
+    )
     _mark_running(env, busy)
-    assert executions._execute(env.session, rc, waiting.id).status == "pending"
+    assert executions.batch._execute(env.session, rc, waiting.id).status == "pending"
     busy.status = "completed"
     env.session.commit()
-    assert executions._execute(env.session, rc, waiting.id).status == "completed"
+    assert executions.batch._execute(env.session, rc, waiting.id).status == "completed"
 
 
 def test_execute_never_runs_a_row_twice(env):
     script = env.create(source="function main() { return sdk.kv.incr('n') }").script
     rc = env.state.run_context()
-    pending = executions._start_run(env.session, rc, script.id, "manual")
-    assert executions._execute(env.session, rc, pending.id).output == 1
-    again = executions._execute(env.session, rc, pending.id)
+    pending = executions.start._start_run(env.session, rc, script.id, "manual")
+    assert executions.batch._execute(env.session, rc, pending.id).output == 1
+    again = executions.batch._execute(env.session, rc, pending.id)
     assert again.output == 1 and again.status == "completed"
 
 
@@ -346,12 +348,12 @@ def test_input_must_be_json_and_capped(env):
 def test_reaper_marks_abandoned_runs(env):
     script = env.create().script
     rc = env.state.run_context()
-    stuck = executions._start_run(env.session, rc, script.id, "manual")
+    stuck = executions.start._start_run(env.session, rc, script.id, "manual")
     stuck.status, stuck.deadline_at = "running", utcnow() - timedelta(minutes=5)
     env.session.commit()
-    lost = executions._start_run(env.session, rc, env.create(name="b").script.id, "manual")
+    lost = executions.start._start_run(env.session, rc, env.create(name="b").script.id, "manual")
     lost.deadline_at = utcnow() - timedelta(minutes=5)
-    fresh = executions._start_run(env.session, rc, env.create(name="c").script.id, "manual")
+    fresh = executions.start._start_run(env.session, rc, env.create(name="c").script.id, "manual")
     env.session.commit()
     with tenancy.all_tenants():
         assert executions.reap_stale(env.session, grace_seconds=60) == 1

@@ -14,9 +14,9 @@ retention), ``queries``.
 """
 
 from ..context import RunContext, user_ref
-from .batch import DEFER_SECONDS, Batch, _execute, run_batch, tenants_of
+from .batch import DEFER_SECONDS, Batch, run_batch, tenants_of
 from .maintenance import ABANDONED_ERROR, prune, reap_stale, redrive_pending
-from .queries import get_execution, list_executions
+from .queries import LIVE_STATUSES, any_live, get_execution, last_runs, list_executions
 from .rules import (
     ACTIVE,
     AUTOMATIC_TRIGGERS,
@@ -27,7 +27,6 @@ from .rules import (
     running_deadline,
 )
 from .snapshot import AS_GIVEN, POOL_BUSY, ExecutionSnapshot, FollowUp, pending_row
-from .start import _start_run
 from .sync import RunOutcome, ScriptRef, run_for_outcome, run_script, run_then_record
 
 __all__ = [
@@ -40,15 +39,16 @@ __all__ = [
     "DEFER_SECONDS",
     "ExecutionSnapshot",
     "FollowUp",
+    "LIVE_STATUSES",
     "POOL_BUSY",
     "RunContext",
     "RunOutcome",
     "STATUS_OF_END",
     "ScriptRef",
     "TRIGGER_FLAGS",
-    "_execute",
-    "_start_run",
+    "any_live",
     "get_execution",
+    "last_runs",
     "list_executions",
     "pending_deadline",
     "pending_row",

@@ -40,10 +40,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from loopback_server import LoopbackServer  # noqa: E402
 
 from flask_jsscripts import charsets  # noqa: E402
-from flask_jsscripts.runtime import jsonvalues  # noqa: E402
 from flask_jsscripts.capabilities import local_addresses  # noqa: E402
 from flask_jsscripts.capabilities.http import GuardedHttpClient, HttpSettings  # noqa: E402
-from flask_jsscripts.runtime import HostCallError  # noqa: E402
+from flask_jsscripts.runtime import HostCallError, jsonvalues  # noqa: E402
 
 MIB = 1024 * 1024
 

@@ -223,25 +223,31 @@ THROUGHPUT = {  # name: (runtime, tenants, extra Runtime arguments)
 }
 
 
-def throughput_window(rt, seconds: float, tenants: int) -> tuple[float, float]:
-    """4 caller threads on ``rt`` for ``seconds``: runs per second, and this process's CPU
-    time per run in microseconds (the callers' side of a run: JSON, pipes, scheduling)."""
+def _four_threads(seconds: float, step) -> tuple[float, float]:
+    """``step(k)`` looped in 4 threads for ``seconds``: steps per second, and this process's
+    CPU time per step in microseconds."""
     stop = time.perf_counter() + seconds
     counts = [0] * 4
 
-    def hammer(k: int) -> None:
+    def loop(k: int) -> None:
         while time.perf_counter() < stop:
-            rt.run(TRIVIAL, isolation=f"t{k % tenants}")
+            step(k)
             counts[k] += 1
 
-    threads = [threading.Thread(target=hammer, args=(k,)) for k in range(4)]
+    threads = [threading.Thread(target=loop, args=(k,)) for k in range(4)]
     started, cpu = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    runs = sum(counts)
-    return runs / (time.perf_counter() - started), (time.process_time() - cpu) / runs * 1e6
+    n = sum(counts)
+    return n / (time.perf_counter() - started), (time.process_time() - cpu) / n * 1e6
+
+
+def throughput_window(rt, seconds: float, tenants: int) -> tuple[float, float]:
+    """4 caller threads on ``rt`` for ``seconds``: runs per second, and this process's CPU
+    time per run in microseconds (the callers' side of a run: JSON, pipes, scheduling)."""
+    return _four_threads(seconds, lambda k: rt.run(TRIVIAL, isolation=f"t{k % tenants}"))
 
 
 def throughput(impls: dict, seconds: float, rounds: int) -> dict:
@@ -275,23 +281,12 @@ def throughput(impls: dict, seconds: float, rounds: int) -> dict:
 def handoff_window(pool, seconds: float, tenants: int, old_api: bool) -> tuple[float, float]:
     """4 threads taking and giving back 2 workers (no run): hand-offs per second and this
     process's CPU time per hand-off in microseconds (the scheduler under contention)."""
-    stop = time.perf_counter() + seconds
-    counts = [0] * 4
 
-    def loop(k: int) -> None:
+    def handoff(k: int) -> None:
         args = () if old_api else (None, f"t{k % tenants}")
-        while time.perf_counter() < stop:
-            pool.release(pool.acquire(*args))
-            counts[k] += 1
+        pool.release(pool.acquire(*args))
 
-    threads = [threading.Thread(target=loop, args=(k,)) for k in range(4)]
-    started, cpu = time.perf_counter(), time.process_time()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    n = sum(counts)
-    return n / (time.perf_counter() - started), (time.process_time() - cpu) / n * 1e6
+    return _four_threads(seconds, handoff)
 
 
 def handoffs(impls: dict, seconds: float, rounds: int) -> dict:

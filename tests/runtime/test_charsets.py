@@ -299,19 +299,6 @@ def _timed_fetch(url: str) -> float:
     return time.perf_counter() - started
 
 
-@pytest.fixture
-def http_app(app_factory, rt):
-    ext = JSScripts(runtime=rt)
-    ext.permission_checker(lambda user, perm: True)
-    config = {"JSSCRIPTS_HTTP_ALLOW_PRIVATE_HOSTS": ["127.0.0.1"], "JSSCRIPTS_HTTP_TIMEOUT": 5}
-    app, db, _ = app_factory(ext=ext, config=config)
-    with app.app_context():
-        db.create_all()
-        with tenancy.tenant_scope("acme"):
-            yield app, db
-        db.session.remove()
-
-
 def test_a_script_gets_unsupported_charset_and_nothing_is_logged_as_a_crash(
     http_app, server, caplog
 ):

@@ -26,14 +26,12 @@ from data_fixtures import app_factory  # noqa: F401 - fixture
 from loopback_server import LoopbackServer
 from prometheus_client import REGISTRY
 
-from flask_jsscripts import tenancy
 from flask_jsscripts.capabilities.http import (
     GuardedHttpClient,
     HttpSettings,
     address_block_reason,
     parse_url,
 )
-from flask_jsscripts.extension import JSScripts
 from flask_jsscripts.runtime import HostCallError, Limits
 from flask_jsscripts.services import executions, scripts
 from flask_jsscripts.services.broker import ScriptBroker
@@ -705,19 +703,6 @@ def test_https_keeps_sni_and_certificate_checks_on_the_host_name(tls_files):
 def database_url(tmp_path):
     """sdk.http touches no database: SQLite is enough here."""
     return f"sqlite:///{tmp_path / 'test.db'}"
-
-
-@pytest.fixture
-def http_app(app_factory, rt, server):  # noqa: F811 - app_factory is the imported fixture
-    ext = JSScripts(runtime=rt)
-    ext.permission_checker(lambda user, perm: True)
-    config = {"JSSCRIPTS_HTTP_ALLOW_PRIVATE_HOSTS": ["127.0.0.1"], "JSSCRIPTS_HTTP_TIMEOUT": 5}
-    app, db, _ = app_factory(ext=ext, config=config)
-    with app.app_context():
-        db.create_all()
-        with tenancy.tenant_scope("acme"):
-            yield app, db
-        db.session.remove()
 
 
 def run_source(app, db, source, input=None):

@@ -57,9 +57,8 @@ def run_script(
     extra_context: Mapping[str, Any] | None = None,
 ) -> Execution:
     """Record and run synchronously; returns the execution row (loaded when read)."""
-    run = start(session, rc, script_id, trigger, input, user=user, running=True)
-    result = run_snapshot(session, rc, run, user, extra_context)
-    return reference(session, run.execution_id, record(session, run.execution_id, result, run))
+    run, result, status = _run_recorded(session, rc, script_id, trigger, input, user, extra_context)
+    return reference(session, run.execution_id, status)
 
 
 def run_for_outcome(
@@ -76,6 +75,24 @@ def run_for_outcome(
     would cost a reload. An ``http`` run's input is the request: the script sees it as
     ``ctx.request`` and its body as ``ctx.input``. ``recorded_input``: what the row keeps
     instead of ``input``."""
+    run, result, _ = _run_recorded(
+        session, rc, script_id, trigger, input, user, None, recorded_input
+    )
+    return RunOutcome(run.execution_id, result, True)
+
+
+def _run_recorded(
+    session: Session,
+    rc: RunContext,
+    script_id: str,
+    trigger: str,
+    input: Any,
+    user: Any,
+    extra_context: Mapping[str, Any] | None,
+    recorded_input: Any = AS_GIVEN,
+) -> tuple[ExecutionSnapshot, RunResult, str | None]:
+    """A ``running`` row first, then the run, then its outcome: the run, its result and the
+    status recorded."""
     run = start(
         session,
         rc,
@@ -86,9 +103,8 @@ def run_for_outcome(
         running=True,
         recorded_input=recorded_input,
     )
-    result = run_snapshot(session, rc, run, user, None)
-    record(session, run.execution_id, result, run)
-    return RunOutcome(run.execution_id, result, True)
+    result = run_snapshot(session, rc, run, user, extra_context)
+    return run, result, record(session, run.execution_id, result, run)
 
 
 def run_then_record(

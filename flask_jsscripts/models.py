@@ -63,6 +63,7 @@ from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.types import TypeDecorator
 
 from .runtime import STATUSES as RUNTIME_STATUSES
+from .runtime import CompiledScript
 
 TABLE_PREFIX = "jsscripts_"
 
@@ -257,11 +258,25 @@ class ScriptVersion(_ScriptChild, Base):
     source: Mapped[str] = mapped_column(Text)
     compiled: Mapped[str | None] = mapped_column(Text)
     compile_hash: Mapped[str | None] = mapped_column(String(64))
+    #: What made ``compiled``; NULL for forms stored before compilers were recorded.
+    compiler: Mapped[str | None] = mapped_column(String(80))
     author: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    MUTABLE_COLUMNS = frozenset({"compiled", "compile_hash"})
+    MUTABLE_COLUMNS = frozenset({"compiled", "compile_hash", "compiler"})
+
+    def compiled_by(self, compiler: str) -> CompiledScript | None:
+        """The stored compiled form if ``compiler`` made it; None when it must be compiled."""
+        if self.compiled is None or not self.compile_hash or self.compiler != compiler:
+            return None
+        return CompiledScript(
+            self.compile_hash, self.compiled, self.compiled != self.source, self.compiler
+        )
+
+    def store_compiled(self, compiled: CompiledScript) -> None:
+        self.compiled, self.compile_hash = compiled.code, compiled.source_hash
+        self.compiler = compiled.compiler or None
 
 
 @event.listens_for(ScriptVersion, "before_update")

@@ -1,4 +1,5 @@
-"""The system jobs from a terminal: ``prune``, ``reap`` and the queue consumer (``worker``)."""
+"""The system jobs from a terminal: ``prune``, ``reap``, ``recompile`` and the queue consumer
+(``worker``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from flask import current_app
 from prometheus_client import start_http_server
 
 from ..consumer import run_worker
-from ..services import events, executions
+from ..services import events, executions, scripts
 from ..state import current_state
-from .common import UsageFailure, command_scope, jsscripts, session
+from .common import CommandFailure, UsageFailure, command_scope, dumps, jsscripts, session
 
 DAYS_HELP = "Delete finished runs older than this (default JSSCRIPTS_RETENTION_DAYS)."
 GRACE_HELP = "Seconds past a run's deadline (default JSSCRIPTS_REAPER_GRACE_SECONDS)."
@@ -44,6 +45,30 @@ def reap_command(grace: int | None, tenant: str | None) -> None:
     current_state().queue.run_retries(follow_up.retries)
     where = f"tenant {tenant}" if tenant else "all tenants"
     click.echo(f"marked {reaped} abandoned executions as failed ({where})")
+
+
+@jsscripts.command("recompile")
+@click.option("--current-only", is_flag=True, help="Only the current version of each script.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@any_tenant_option
+def recompile_command(current_only: bool, as_json: bool, tenant: str | None) -> None:
+    """Compile again the versions another compiler made (after an upgrade; runs do it lazily).
+    Exits 1 when a version no longer compiles (it keeps its old form)."""
+    with command_scope(tenant):
+        report = scripts.recompile_stale(
+            session(), current_state().runtime, current_only=current_only
+        )
+    failed = [{"script": n, "version": v, "error": e} for n, v, e in report.failed]
+    if as_json:
+        click.echo(
+            dumps({"compiler": report.compiler, "recompiled": report.recompiled, "failed": failed})
+        )
+    else:
+        click.echo(f"recompiled {report.recompiled} versions with {report.compiler}")
+        for item in failed:
+            click.echo(f"  {item['script']} version {item['version']}: {item['error']}")
+    if failed:
+        raise CommandFailure(f"{len(failed)} versions no longer compile")
 
 
 @jsscripts.command("worker")

@@ -32,6 +32,7 @@ from .limits import MAX_RUNS_PER_WORKER, Limits
 from .outcome import RunResult, failure_error, finish, int_or_none, reported, script_error
 from .pool import WorkerPool, WorkerProcess
 from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode
+from .transpile import COMPILER, may_run_as_written
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class CompiledScript:
     source_hash: str
     code: str
     transpiled: bool
+    #: The compiler that made ``code`` (``transpile.COMPILER``); "" when unknown.
+    compiler: str = ""
 
     @functools.cached_property
     def key(self) -> str:
@@ -79,6 +82,10 @@ def _options_json(limits: Limits, capabilities: tuple[str, ...]) -> str:
 
 class Runtime:
     """A pool of sandbox workers plus the compilation cache. Thread-safe; one per process."""
+
+    #: What compiles in this runtime's compile workers; a stored form made by another
+    #: compiler is stale and must be compiled again before it runs.
+    compiler: str = COMPILER
 
     def __init__(
         self,
@@ -207,7 +214,15 @@ class Runtime:
                 int_or_none(error.get("line")),
                 int_or_none(error.get("column")),
             )
-        return self._remember(CompiledScript(digest, code, bool(frame.get("transpiled"))))
+        compiler = frame.get("compiler")
+        return self._remember(
+            CompiledScript(
+                digest,
+                code,
+                bool(frame.get("transpiled")),
+                compiler if isinstance(compiler, str) else "",
+            )
+        )
 
     def _cached(self, digest: str) -> CompiledScript | None:
         with self._compiled_lock:
@@ -258,8 +273,13 @@ class Runtime:
         else:
             digest = source_hash(source)
             compiled = self._cached(digest)
-            optimistic = compiled is None
-            if optimistic:
+            optimistic = compiled is None and may_run_as_written(source)
+            if compiled is None and not optimistic:
+                try:
+                    compiled = self.compile(source, isolation=isolation)
+                except ScriptSyntaxError as exc:
+                    return _syntax_failure(exc)
+            elif optimistic:
                 # Most scripts are plain ES5: try them as they are and transpile only if
                 # Duktape's parser refuses them (saves a round trip on a first run).
                 compiled = CompiledScript(digest, source, False)
@@ -270,14 +290,7 @@ class Runtime:
                 try:
                     compiled = self.compile(source, isolation=isolation)
                 except ScriptSyntaxError as exc:
-                    return RunResult(
-                        "failed",
-                        error={
-                            **script_error("SyntaxError", exc.message),
-                            "line": exc.line,
-                            "column": exc.column,
-                        },
-                    )
+                    return _syntax_failure(exc)
                 result = self._run_compiled(compiled, *run)
             elif result.status != "crashed":
                 self._remember(compiled)
@@ -339,6 +352,13 @@ class Runtime:
         else:
             self.pool.release(worker)
         return reported(frame, state, metrics)
+
+
+def _syntax_failure(exc: ScriptSyntaxError) -> RunResult:
+    return RunResult(
+        "failed",
+        error={**script_error("SyntaxError", exc.message), "line": exc.line, "column": exc.column},
+    )
 
 
 def _close_pools(pools: list[WorkerPool], owner_pid: int, grace: float = 0.0) -> None:

@@ -1,33 +1,16 @@
-"""Modern JavaScript -> ES5 for Duktape, using the vendored babel-standalone 6.26.0.
+"""ES2023 -> ES5 for Duktape: @babel/standalone 7.29.13 with preset-env, run in V8 (mini-racer).
 
-This module runs only inside the worker process, never in the Flask process.
-Babel is loaded lazily into its own ``pyduktape2.DuktapeContext`` (separate from the
-contexts that run user scripts) the first time :meth:`Transpiler.transpile` is called.
+Only compile workers load it (a V8 isolate with Babel, no host functions), once, on their first
+compile; runs never do. ``retainLines`` keeps every statement of the author's source on its
+line (Babel's helpers are packed onto line 1 and the lines of hoisted code), so the line of a
+runtime error in Duktape is the author's line. Duktape reports no columns at run time; syntax
+errors carry Babel's line and column.
 
-Data passing (pyduktape2 truncates strings at NUL and mangles non-BMP characters):
-the source goes in as ASCII-only JSON text (``json.dumps``) that is ``JSON.parse``-d
-inside Duktape; the result comes out as JSON in which every character above 0x7e is
-``\\uXXXX``-escaped, and is ``json.loads``-ed here. Babel errors are caught inside
-JavaScript and returned as data, so no ``pyduktape2.JSError`` reaches Python for an
-ordinary syntax error.
+What Duktape cannot do and Babel cannot lower is refused here, naming the feature and its line:
+BigInt literals, RegExp lookbehind assertions and the RegExp ``d`` (match indices) flag.
 
-The returned code is additionally made ASCII-only (see :func:`_ascii_only`) so that it
-can be handed to another Duktape context without loss.
-
-Loading Babel and transpiling inside Duktape are slow, hence the small per-instance LRU cache
-keyed by source text; callers should also store the transpiled code alongside the source.
-
-``retainLines: true`` keeps every statement of the author's source on its original
-line (Babel's injected helpers are packed onto line 1 and the lines of hoisted code),
-so ``e.lineNumber`` of a runtime error matches the author's line (also inside async
-functions); the tests check this. Exception: an error raised *inside* a Babel helper
-(e.g. "Cannot call a class as a function" from ``_classCallCheck``) carries the helper's
-line.
-
-Not supported (Babel 6 cannot parse them; they are reported as ScriptSyntaxError):
-optional chaining, ``??``, class fields, ``for await``, async generators' iteration
-protocol. ``for (x of arguments)`` fails at run time (Duktape's ``arguments`` has no
-``Symbol.iterator``); ``[...arguments]`` and ``Array.from(arguments)`` work.
+The output is made ASCII-only (see :func:`_ascii_only`) because pyduktape2 truncates strings at
+NUL and mangles characters beyond the BMP.
 """
 
 from __future__ import annotations
@@ -41,94 +24,110 @@ from typing import Any
 
 from flask_jsscripts.runtime.errors import ScriptSyntaxError
 
-__all__ = ["BABEL_OPTIONS", "BABEL_PLUGINS", "Transpiler"]
+__all__ = ["BABEL_OPTIONS", "COMPILER", "Transpiler", "may_run_as_written"]
 
 JS_DIR = Path(__file__).with_name("js")
 BABEL_PATH = JS_DIR / "babel.min.js"
 
-#: Plugins, listed one by one instead of the ``es2015`` preset so that no module
-#: transform (and no ``"use strict"`` from the commonjs plugin) is applied. Babel 6 runs
-#: plugins in list order within one traversal; the order follows the official presets
-#: (es2017/es2016 syntax first, es2015 in its preset order, regenerator last).
-#: Left out on purpose: ``typeof-symbol`` (Duktape has a native ``Symbol`` and
-#: ``typeof`` returns ``"symbol"``), ``sticky-regex`` (Duktape has no ``y`` flag anyway),
-#: ``modules-*`` and ``strict-mode`` (scripts are not modules), all JSX/Flow/stage-x.
-BABEL_PLUGINS: tuple[str, ...] = (
-    # ES2017 / ES2016 / ES2018
-    "syntax-trailing-function-commas",
-    "transform-async-to-generator",  # async/await -> generator + Promise helper
-    "transform-exponentiation-operator",  # a ** b -> Math.pow(a, b)
-    "transform-object-rest-spread",  # {...a} and const {a, ...rest} = o
-    # ES2015, in the order of babel-preset-es2015 (minus modules and typeof-symbol)
-    "transform-es2015-template-literals",
-    "transform-es2015-literals",  # 0b/0o numbers, \u{...} escapes
-    "transform-es2015-function-name",
-    "transform-es2015-arrow-functions",
-    "transform-es2015-block-scoped-functions",
-    "transform-es2015-classes",
-    "transform-es2015-object-super",
-    "transform-es2015-shorthand-properties",
-    "transform-es2015-duplicate-keys",
-    "transform-es2015-computed-properties",
-    "transform-es2015-for-of",
-    "transform-es2015-unicode-regex",  # /.../u -> ES5 regex
-    "check-es2015-constants",  # assignment to a const is a compile-time error
-    "transform-es2015-spread",
-    "transform-es2015-parameters",  # defaults, rest
-    "transform-es2015-destructuring",
-    "transform-es2015-block-scoping",  # let/const
-    "transform-regenerator",  # generators (and what async-to-generator produced)
-)
+#: Names the compiler and its settings; stored with every compiled form, so that a form made by
+#: another compiler is recompiled before it runs. Change it whenever the output may change.
+COMPILER = "babel-7.29.13/env-ie11/1"
 
-#: Options passed to ``Babel.transform``.
+#: Options passed to ``Babel.transform`` (the refusal plugin is added inside V8). The targets
+#: lower everything after ES5; Duktape's own Symbol makes the typeof-symbol rewrite useless.
 BABEL_OPTIONS: dict[str, Any] = {
-    "plugins": list(BABEL_PLUGINS),
-    "presets": [],
+    "presets": [
+        [
+            "env",
+            {
+                "targets": {"ie": "11"},
+                "modules": False,
+                "exclude": ["transform-typeof-symbol"],
+            },
+        ]
+    ],
     "babelrc": False,
+    "configFile": False,
     "filename": "script.js",
     "sourceType": "script",
     "retainLines": True,
     "compact": False,
     "comments": False,
-    "ast": False,
-    "code": True,
     "sourceMaps": False,
     "highlightCode": False,
 }
 
-# Runs inside the Babel context. Input: JSON text of the source and of the options;
-# output: ASCII-only JSON of {code} or {error: {...}}.
+# Runs in V8 next to Babel: the refusals, and errors returned as data (never thrown at Python).
 _BRIDGE_JS = r"""
-var __jss_transpile = (function (Babel) {
-  function ascii(json) {
-    return json.replace(/[\u007f-\uffff]/g, function (c) {
-      return '\\u' + ('0000' + c.charCodeAt(0).toString(16)).slice(-4);
-    });
+var __jss_compile = (function (Babel) {
+  function refuse(node, message) {
+    var error = new SyntaxError(message);
+    error.refused = true;
+    if (node.loc) error.loc = {line: node.loc.start.line, column: node.loc.start.column};
+    throw error;
   }
-  function str(v, dflt) {
+  function hasLookbehind(pattern) {
+    var inClass = false;
+    for (var i = 0; i < pattern.length; i++) {
+      var c = pattern.charAt(i);
+      if (c === '\\') { i++; continue; }
+      if (inClass) { if (c === ']') inClass = false; continue; }
+      if (c === '[') { inClass = true; continue; }
+      if (pattern.substr(i, 4) === '(?<=' || pattern.substr(i, 4) === '(?<!') return true;
+    }
+    return false;
+  }
+  function unsupported() {
+    return {name: 'jsscripts-unsupported', visitor: {
+      BigIntLiteral: function (path) { refuse(path.node, 'BigInt literals are not supported'); },
+      RegExpLiteral: function (path) {
+        if (hasLookbehind(path.node.pattern)) {
+          refuse(path.node, 'RegExp lookbehind assertions (?<= and (?<! are not supported');
+        }
+        if (path.node.flags.indexOf('d') >= 0) {
+          refuse(path.node, 'the RegExp flag d (match indices) is not supported');
+        }
+      }
+    }};
+  }
+  function text(v, dflt) {
     try { return v === undefined || v === null ? dflt : String(v); } catch (e) { return dflt; }
   }
-  return function (srcJson, optsJson) {
-    var out;
+  return function (source, optionsJson) {
+    var options = JSON.parse(optionsJson);
+    options.plugins = [unsupported];
     try {
-      out = { code: Babel.transform(JSON.parse(srcJson), JSON.parse(optsJson)).code };
+      return JSON.stringify({code: Babel.transform(source, options).code});
     } catch (e) {
-      var err = { name: 'Error', message: str(e, 'unknown error'), babel: false };
+      var err = {name: 'Error', message: text(e, 'unknown error'), syntax: false};
       if (e !== null && typeof e === 'object') {
-        err.name = str(e.name, 'Error');
-        err.message = str(e.message, err.message);
-        err.babel = !!e._babel;
+        err.name = text(e.name, 'Error');
+        err.message = text(e.message, err.message);
+        err.syntax = err.name === 'SyntaxError' || !!e.refused || !!e.loc;
         if (e.loc && typeof e.loc === 'object') {
           err.line = typeof e.loc.line === 'number' ? e.loc.line : null;
           err.column = typeof e.loc.column === 'number' ? e.loc.column : null;
         }
       }
-      out = { error: err };
+      return JSON.stringify({error: err});
     }
-    return ascii(JSON.stringify(out));
   };
 })(Babel);
 """
+
+# @babel/standalone logs through console when it warns; V8 alone has none.
+_CONSOLE_JS = "var console = {log: function () {}, warn: function () {}, error: function () {}};"
+
+# Duktape parses `const` but scopes it to the function, not the block: such a source must be
+# compiled, though Duktape would load it as written.
+_DUKTAPE_MEANS_OTHERWISE = re.compile(r"\bconst\b")
+
+
+def may_run_as_written(source: str) -> bool:
+    """False when Duktape would load ``source`` with another meaning than the language's (a
+    source it refuses to load is compiled anyway)."""
+    return _DUKTAPE_MEANS_OTHERWISE.search(source) is None
+
 
 _LOC_SUFFIX = re.compile(r"\s*\(\d+:\d+\)\s*$")
 _LINE_BREAK = re.compile("\r\n?|\n|\u2028|\u2029")  # what Babel's parser counts as a line break
@@ -145,9 +144,7 @@ def _column_in_code_points(source: str, line: int, column16: int) -> int:
 
 def _clean_message(message: str, filename: str) -> str:
     """Drop Babel's ``filename: `` prefix, the code frame and the ``(line:col)`` suffix."""
-    prefix = filename + ": "
-    if message.startswith(prefix):
-        message = message[len(prefix) :]
+    message = re.sub("^/?" + re.escape(filename) + ": ", "", message)
     message = message.split("\n", 1)[0]
     return _LOC_SUFFIX.sub("", message).strip() or "Syntax error"
 
@@ -184,34 +181,29 @@ def _ascii_only(code: str) -> str:
 
 
 class Transpiler:
-    """Owns one Duktape context with Babel loaded. Not shared across processes.
+    """Owns one V8 isolate with Babel loaded. Not shared across processes; calls are serialised.
 
-    Thread-safe (calls are serialised); pyduktape2 contexts must stay on the thread
-    that created them, so the context is created by whichever thread calls first and
-    later calls from another thread fail inside pyduktape2.
-    """
+    Create it before lowering the process's address-space limit: V8 reserves a large virtual
+    range when it starts. Its own heap is capped by ``memory_mb``."""
 
-    #: How many successful results are kept (keyed by source text); transpiling is slow.
+    #: How many successful results are kept (keyed by source text).
     cache_size = 64
 
-    def __init__(self) -> None:
-        self._ctx: Any = None
+    def __init__(self, memory_mb: int = 512) -> None:
+        from py_mini_racer import MiniRacer  # compile workers only
+
+        self._ctx = MiniRacer()
+        self._ctx.set_hard_memory_limit(memory_mb * 1_048_576)
+        self._ctx.eval(_CONSOLE_JS)
+        self._ctx.eval(BABEL_PATH.read_text(encoding="utf-8"))
+        self._ctx.eval(_BRIDGE_JS)
         self._lock = threading.Lock()
         self._opts_json = json.dumps(BABEL_OPTIONS)
         self._cache: OrderedDict[str, str] = OrderedDict()
 
-    def _context(self) -> Any:
-        if self._ctx is None:
-            import pyduktape2  # worker-only dependency
-
-            ctx = pyduktape2.DuktapeContext()
-            ctx.eval_js(BABEL_PATH.read_text(encoding="utf-8"))
-            ctx.eval_js(_BRIDGE_JS)
-            self._ctx = ctx
-        return self._ctx
-
-    def transpile(self, source: str) -> str:
-        """Return ES5 code for *source*; raise :class:`ScriptSyntaxError` if it does not parse."""
+    def transpile(self, source: str, timeout: float | None = None) -> str:
+        """Return ES5 code for *source*; raise :class:`ScriptSyntaxError` if it does not parse
+        or uses what Duktape cannot run."""
         if not isinstance(source, str):
             raise TypeError("source must be str")
         with self._lock:
@@ -219,33 +211,24 @@ class Transpiler:
             if cached is not None:
                 self._cache.move_to_end(source)
                 return cached
-            ctx = self._context()
-            ctx.set_globals(
-                __jss_src=json.dumps(source, ensure_ascii=True),
-                __jss_opts=self._opts_json,
-            )
-            try:
-                raw = ctx.eval_js("__jss_transpile(__jss_src, __jss_opts)")
-            finally:
-                ctx.set_globals(__jss_src="")
+            raw = self._ctx.call("__jss_compile", source, self._opts_json, timeout_sec=timeout)
         result = json.loads(raw)
         if "error" in result:
-            err = result["error"]
-            message = _clean_message(str(err.get("message", "")), BABEL_OPTIONS["filename"])
-            line = err.get("line")
-            column = err.get("column")
-            if err.get("babel") or err.get("name") == "SyntaxError" or line is not None:
-                if not isinstance(line, int):
-                    line = column = None
-                elif isinstance(column, int):
-                    column = _column_in_code_points(source, line, column)
-                else:
-                    column = None
-                raise ScriptSyntaxError(message, line, column)
-            raise RuntimeError(f"transpiler failed: {err.get('name')}: {message}")
+            raise _syntax_error(result["error"], source)
         code = _ascii_only(result["code"])
         with self._lock:
             self._cache[source] = code
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         return code
+
+
+def _syntax_error(err: dict[str, Any], source: str) -> Exception:
+    message = _clean_message(str(err.get("message", "")), BABEL_OPTIONS["filename"])
+    if not err.get("syntax"):
+        return RuntimeError(f"transpiler failed: {err.get('name')}: {message}")
+    line, column = err.get("line"), err.get("column")
+    if not isinstance(line, int):
+        return ScriptSyntaxError(message, None, None)
+    column = _column_in_code_points(source, line, column) if isinstance(column, int) else None
+    return ScriptSyntaxError(message, line, column)

@@ -31,8 +31,10 @@ import pyduktape2
 
 from .limits import MAX_RUNS_PER_WORKER
 from .protocol import FrameReader, ProtocolError, decode, encode, write_all
+from .transpile import COMPILER, Transpiler, may_run_as_written
 
 MB = 1_048_576
+COMPILED_BY = {"compiler": COMPILER}
 _LINE_SUFFIX = re.compile(r"\s*\(line \d+\)$")  # Duktape's, once the line is a field
 _JS = resources.files("flask_jsscripts.runtime") / "js"
 
@@ -114,7 +116,7 @@ class Worker:
             _js("intrinsics.js"),
             _js("shim.js"),
         )
-        self.transpiler: Any = None
+        self.transpiler: Transpiler | None = None
         self.syntax_box: _Sandbox | None = None
         self.baseline_rss = 0
 
@@ -158,45 +160,32 @@ class Worker:
 
     def compile(self, frame: dict[str, Any]) -> None:
         source = frame["source"]
-        with _address_space_limit(frame.get("memory_mb", 1024)):
-            try:
-                error = self._syntax_error(source)
+        memory_mb = frame.get("memory_mb", 1024)
+        try:
+            if may_run_as_written(source):
+                with _address_space_limit(memory_mb):
+                    error = self._syntax_error(source)
                 if error is None:
-                    self.send({"op": "compiled", "code": source, "transpiled": False})
-                    return
-                from .transpile import Transpiler  # Babel is loaded only when needed
-
-                if self.transpiler is None:
-                    self.transpiler = Transpiler()
-                try:
-                    code = self.transpiler.transpile(source)
-                except Exception as exc:  # ScriptSyntaxError and Babel failures alike
-                    line = getattr(exc, "line", None) or error.get("line")
-                    column = getattr(exc, "column", None)
-                    message = getattr(exc, "message", None) or str(exc)
                     self.send(
-                        {
-                            "op": "compiled",
-                            "error": {"message": message, "line": line, "column": column},
-                        }
+                        {"op": "compiled", "code": source, "transpiled": False, **COMPILED_BY}
                     )
                     return
+            if self.transpiler is None:
+                # V8 reserves its address space when it starts: before the limit, never under it
+                self.transpiler = Transpiler(memory_mb)
+            try:
+                code = self.transpiler.transpile(source, frame.get("timeout"))
+            except Exception as exc:  # ScriptSyntaxError, V8's timeout and memory errors alike
+                self.send({"op": "compiled", "error": _compile_error(exc)})
+                return
+            with _address_space_limit(memory_mb):
                 after = self._syntax_error(code)
-                if after is not None:
-                    self.send({"op": "compiled", "error": after})
-                    return
-                self.send({"op": "compiled", "code": code, "transpiled": True})
-            except MemoryError:
-                self.send(
-                    {
-                        "op": "compiled",
-                        "error": {
-                            "message": "out of memory while compiling",
-                            "line": None,
-                            "column": None,
-                        },
-                    }
-                )
+            if after is not None:
+                self.send({"op": "compiled", "error": after})
+                return
+            self.send({"op": "compiled", "code": code, "transpiled": True, **COMPILED_BY})
+        except MemoryError:
+            self.send({"op": "compiled", "error": _compile_error(MemoryError())})
 
     def _syntax_error(self, code: str) -> dict[str, Any] | None:
         """Load ``code`` the way runs load it, in a sealed context kept for checks only (loading
@@ -295,6 +284,21 @@ class Worker:
                 cache,
                 True,
             )
+
+
+def _compile_error(exc: BaseException) -> dict[str, Any]:
+    """A compile failure as the ``error`` of a ``compiled`` frame."""
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "JSOOMException":
+        message = "out of memory while compiling"
+    elif type(exc).__name__ == "JSTimeoutException":
+        message = "compiling took too long"
+    else:
+        message = getattr(exc, "message", None) or str(exc)
+    return {
+        "message": message,
+        "line": getattr(exc, "line", None),
+        "column": getattr(exc, "column", None),
+    }
 
 
 def _report(status: str, error: dict[str, Any], phase: str | None = None) -> str:

@@ -12,7 +12,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
@@ -211,8 +211,7 @@ def _new_version(
         note=note,
     )
     if compiled is not None:
-        version.compiled = compiled.code
-        version.compile_hash = compiled.source_hash
+        version.store_compiled(compiled)
     script.versions.append(version)
     return version
 
@@ -338,12 +337,10 @@ def rollback(
     old = get_version(session, script_id, number)
     if old.number == script.current_version:
         raise ValidationError({"version": [f"version {number} is already the current one"]})
+    compiled = old.compiled_by(runtime.compiler) if runtime is not None else None
     try:
-        compiled = (
-            compile_source(runtime, old.source)
-            if runtime is not None and not old.compiled
-            else None
-        )
+        if runtime is not None and compiled is None:
+            compiled = compile_source(runtime, old.source)
     except ScriptSyntaxError as exc:  # e.g. a version saved before an engine change
         raise ValidationError(
             {"version": [f"version {number} does not compile any more: {exc}"]},
@@ -355,8 +352,9 @@ def rollback(
     version = _new_version(
         script, old.source, compiled, actor, note or f"rollback to version {number}"
     )
-    if compiled is None and old.compiled:
+    if compiled is None and old.compiled:  # no compiler at hand: a stale form compiles on run
         version.compiled, version.compile_hash = old.compiled, old.compile_hash
+        version.compiler = old.compiler
     script.updated_by = actor
     script.updated_at = utcnow()
     session.commit()
@@ -405,16 +403,50 @@ def compiled_version(
     ).first()
     if version is None:
         raise NotFound(f"version {number} not found")
-    if version.compiled is not None and version.compile_hash:
-        compiled = CompiledScript(
-            version.compile_hash, version.compiled, version.compiled != version.source
-        )
-    else:
+    compiled = version.compiled_by(runtime.compiler)
+    if compiled is None:  # never compiled, or by another compiler: compiled again, once
         compiled = compile_source(runtime, version.source)
-        version.compiled, version.compile_hash = compiled.code, compiled.source_hash
+        version.store_compiled(compiled)
         session.commit()
     with _compiled_lock:
         _compiled_cache[key] = compiled
         while len(_compiled_cache) > COMPILED_CACHE_SIZE:
             _compiled_cache.popitem(last=False)
     return compiled
+
+
+@dataclass
+class RecompileReport:
+    """What :func:`recompile_stale` did: versions compiled again, and those that failed (script
+    name, version number, the compiler's message with its position)."""
+
+    compiler: str
+    recompiled: int = 0
+    failed: list[tuple[str, int, str]] = field(default_factory=list)
+
+
+def recompile_stale(
+    session: Session, runtime: Runtime, *, current_only: bool = False
+) -> RecompileReport:
+    """Compile again every version in scope whose stored form another compiler made (or none
+    did), committing as it goes. A version that no longer compiles keeps its old form, which
+    is compiled again (and fails) when it runs."""
+    query = (
+        select(ScriptVersion, Script.name)
+        .join(Script, Script.id == ScriptVersion.script_id)
+        .where(or_(ScriptVersion.compiler.is_(None), ScriptVersion.compiler != runtime.compiler))
+        .order_by(Script.name, ScriptVersion.number)
+    )
+    if current_only:
+        query = query.where(ScriptVersion.number == Script.current_version)
+    report = RecompileReport(runtime.compiler)
+    for version, name in session.execute(query).all():
+        try:
+            compiled = runtime.compile(version.source, isolation=version.tenant_id)
+        except ScriptSyntaxError as exc:
+            report.failed.append((name, version.number, str(exc)))
+            continue
+        version.store_compiled(compiled)
+        session.commit()
+        report.recompiled += 1
+    return report

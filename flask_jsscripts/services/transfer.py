@@ -480,7 +480,7 @@ def _write(session: Session, plan: _Planned, actor: str | None, may_manage: bool
         )
         compiled = plan.compiled.get(item["number"])
         if compiled is not None:
-            version.compiled, version.compile_hash = compiled.code, compiled.source_hash
+            version.store_compiled(compiled)
         script.versions.append(version)
     script.current_version = plan.versions[-1]["number"]
     script.source = plan.versions[-1]["source"]

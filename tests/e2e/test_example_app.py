@@ -89,7 +89,7 @@ def test_upgrade_heads_creates_the_hosts_and_the_extensions_tables(tmp_path):
         db.engine.dispose()
     assert {"tenants", "users", "orders"} <= tables
     assert {"jsscripts_scripts", "jsscripts_executions", "jsscripts_event_outbox"} <= tables
-    assert heads == {"example_0001", "jsscripts_0003"}
+    assert heads == {"example_0001", "jsscripts_0004"}
     assert (fk, journal) == (1, "wal")
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/example.db"
 

@@ -19,6 +19,7 @@ OUR_REVISIONS = {
     "jsscripts_0001_initial.py",
     "jsscripts_0002_event_idempotency.py",
     "jsscripts_0003_quota_usage.py",
+    "jsscripts_0004_compiler.py",
 }
 
 
@@ -76,7 +77,7 @@ def test_upgrade_downgrade_upgrade_without_drift(app_factory, tmp_path, restore_
 
         flask_migrate.upgrade(str(mig), revision="heads")
         assert OUR_TABLES | {"widgets"} <= tables(db)
-        assert version_rows(db) == host_head | {"jsscripts_0003"}
+        assert version_rows(db) == host_head | {"jsscripts_0004"}
 
         flask_migrate.downgrade(str(mig), revision="jsscripts@base")
         assert not OUR_TABLES & tables(db)

@@ -162,24 +162,43 @@ def validate_script(
     elif data.type == "event":
         _check_events(data, errors)
 
-    compiled = None
-    size = len(data.source.encode("utf-8", "surrogatepass"))
-    max_bytes = config["JSSCRIPTS_MAX_SOURCE_BYTES"]
-    if size > max_bytes:
-        errors.add("source", f"the source is {size} bytes; the limit is {max_bytes}")
-    elif not data.source.strip():
-        errors.add("source", "the script is empty")
-    elif runtime is not None:
-        try:
-            compiled = compile_source(runtime, data.source)
-        except ScriptSyntaxError as exc:
-            errors.add("source", str(exc))
-            errors.line, errors.column = exc.line, exc.column
-        except RuntimeBusyError:
-            errors.add("source", COMPILER_BUSY)
+    compiled, problem = compile_checked(data.source, config, runtime)
+    if problem is not None:
+        errors.add("source", problem.message)
+        errors.line, errors.column = problem.line, problem.column
     errors.raise_if_any()
     warnings = [message for pattern, message in SANDBOX_WARNINGS if pattern.search(data.source)]
     return Validated(data, compiled, limits, next_runs, warnings)  # type: ignore[arg-type]
+
+
+@dataclass
+class SourceProblem:
+    """Why a source cannot be saved; ``line`` and ``column`` are the author's, when known."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+def compile_checked(
+    source: str, config: Mapping[str, Any], runtime: Runtime | None
+) -> tuple[CompiledScript | None, SourceProblem | None]:
+    """The source compiled the way a save compiles it, or what is wrong with it (without a
+    runtime only its size and emptiness are checked)."""
+    size = len(source.encode("utf-8", "surrogatepass"))
+    max_bytes = config["JSSCRIPTS_MAX_SOURCE_BYTES"]
+    if size > max_bytes:
+        return None, SourceProblem(f"the source is {size} bytes; the limit is {max_bytes}")
+    if not source.strip():
+        return None, SourceProblem("the script is empty")
+    if runtime is None:
+        return None, None
+    try:
+        return compile_source(runtime, source), None
+    except ScriptSyntaxError as exc:
+        return None, SourceProblem(str(exc), exc.line, exc.column)
+    except RuntimeBusyError:
+        return None, SourceProblem(COMPILER_BUSY)
 
 
 def compile_source(runtime: Runtime, source: str) -> CompiledScript:

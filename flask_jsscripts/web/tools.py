@@ -1,4 +1,5 @@
-"""Helpers of the script form that change nothing: the cron preview and the filter tester."""
+"""Helpers of the script form that change nothing: the cron preview, the filter tester and the
+source check the editor asks for as the author types."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, jsonify, render_template, request
 
 from ..i18n import gettext as _
 from ..permissions import SCRIPTS_CREATE, SCRIPTS_READ, SCRIPTS_UPDATE
 from ..runtime import jsonvalues
 from ..services import filters as filter_service
-from ..services.validation import next_cron_runs
+from ..services.validation import compile_checked, next_cron_runs
+from ..state import current_state
 from .common import html_response, jsview
 
 MAX_SAMPLE_CHARS = 64 * 1024  # a sample event payload pasted into the filter tester
@@ -109,3 +111,14 @@ def filter_test() -> Any:
         empty_filter=not tree,
     )
     return html_response(html, 422 if errors else 200)
+
+
+@jsview((SCRIPTS_UPDATE, SCRIPTS_CREATE))
+def source_check() -> Any:
+    """The editor's check of a draft, as it would be judged at save: ``{"ok": true}`` or the
+    message with its line and column (always 200: a draft that does not compile is an answer)."""
+    source = request.form.get("source", "")
+    _, problem = compile_checked(source, current_app.config, current_state().runtime)
+    if problem is None:
+        return jsonify(ok=True)
+    return jsonify(ok=False, message=problem.message, line=problem.line, column=problem.column)

@@ -156,6 +156,7 @@ ROUTES: tuple[tuple[str, Callable[..., Any], tuple[str, ...]], ...] = (
     ("/new", scripts.new, GET_POST),
     ("/cron-preview", tools.cron_preview, GET),
     ("/filter-test", tools.filter_test, POST),
+    ("/source-check", tools.source_check, POST),
     ("/dead-letters", dead_letters.dead_letters, GET),
     ("/dead-letters/replay-all", dead_letters.replay_all_dead_letters, POST),
     ("/dead-letters/discard-all", dead_letters.discard_all_dead_letters, POST),

@@ -36,6 +36,8 @@
   var EDITOR_SELECTOR = 'textarea[data-jsscripts-editor]';
   var DIFF_SELECTOR = 'div[data-jsscripts-diff]';
   var MARKER_OWNER = 'jsscripts';
+  var CHECK_OWNER = 'jsscripts-draft';  // markers of the as-you-type check
+  var CHECK_DELAY_MS = 600;  // after the last keystroke
   var narrowQuery = window.matchMedia('(max-width: 699.98px)');
   var darkQuery = window.matchMedia('(prefers-color-scheme: dark)');
   var script = document.currentScript;
@@ -148,13 +150,17 @@
     languageSetUp = true;
     var ts = monaco.languages.typescript;
     var js = ts.javascriptDefaults;
-    // ES2017 library only: no DOM (window, document, fetch) and no timers, as in the sandbox.
+    // What the sandbox runs: ES2023 without BigInt, WeakRef and shared memory; no DOM (window,
+    // document, fetch) and no timers.
     js.setCompilerOptions({
-      target: ts.ScriptTarget.ES2017,
+      target: ts.ScriptTarget.ES2022,
       allowNonTsExtensions: true,
       allowJs: true,
       checkJs: false,
-      lib: ['es2017']
+      lib: ['es2019', 'es2020.promise', 'es2020.string', 'es2020.symbol.wellknown', 'es2020.intl',
+        'es2020.date', 'es2020.number', 'es2021.promise', 'es2021.string', 'es2021.intl',
+        'es2022.array', 'es2022.error', 'es2022.object', 'es2022.string', 'es2022.regexp',
+        'es2022.intl', 'es2023.array', 'es2023.collection']
     });
     js.setDiagnosticsOptions({noSemanticValidation: true, noSyntaxValidation: false});
     // Typing "main" offers the entry point with the JSDoc that makes `ctx.` complete.
@@ -382,11 +388,13 @@
     entry.dispose = disposer(onNarrow, [editor, model], container);
 
     if (!readOnly) {
+      var checkDraft = draftChecker(monaco, textarea, model);
       model.onDidChangeContent(function () {
         textarea.value = model.getValue();
         if (entry.decorations) {
           clearError(entry);  // the marker described the saved source, not this one
         }
+        checkDraft();
       });
       if (textarea.form) {
         textarea.form.addEventListener('submit', function () {
@@ -487,6 +495,48 @@
     }]);
     entry.editor.revealLineInCenter(line);
     entry.editor.setPosition({lineNumber: line, column: startColumn});
+  }
+
+  /** Asks the server to compile the draft a moment after typing stops, and marks what a save
+   * would refuse (the same compiler, so the same message and position). Answers to older drafts
+   * are dropped. */
+  function draftChecker(monaco, textarea, model) {
+    var url = textarea.getAttribute('data-check-url');
+    var form = textarea.form;
+    var token = form && form.querySelector('input[name="csrf_token"]');
+    var timer = null;
+    var asked = 0;
+    if (!url || !token) {
+      return function () {};
+    }
+    function mark(answer) {
+      var markers = [];
+      if (answer && answer.ok === false) {
+        var line = Math.min(Math.max(answer.line || 1, 1), model.getLineCount());
+        var column = answer.column > 0 ? answer.column : model.getLineFirstNonWhitespaceColumn(line) || 1;
+        markers.push({severity: monaco.MarkerSeverity.Error, message: answer.message || 'Error',
+          startLineNumber: line, startColumn: column, endLineNumber: line,
+          endColumn: Math.max(column + 1, model.getLineMaxColumn(line))});
+      }
+      monaco.editor.setModelMarkers(model, CHECK_OWNER, markers);
+    }
+    function check() {
+      var ticket = ++asked;
+      var body = new FormData();
+      body.append('source', model.getValue());
+      body.append('csrf_token', token.value);
+      fetch(url, {method: 'POST', body: body, credentials: 'same-origin'}).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (answer) {
+        if (ticket === asked && !model.isDisposed()) {
+          mark(answer);
+        }
+      }).catch(function () { /* offline or signed out: the save still checks */ });
+    }
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(check, CHECK_DELAY_MS);
+    };
   }
 
   function clearError(entry) {

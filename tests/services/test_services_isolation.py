@@ -310,6 +310,10 @@ NO_ID = {
     "schedules.claim_due": "system job; test_schedules.py::test_claim_is_a_system_job",
     "endpoints.load_routes": "test_route_tables_hold_only_the_tenants_endpoints",
     "quotas.take": "tests/services/test_events_limits.py::test_quota_windows_limits_and_tenants",
+    "scripts.recompile_stale": (
+        "system job (all_tenants, or one tenant's scope); test_compiler_versions.py::"
+        "test_recompile_command_compiles_stale_forms_and_names_what_fails"
+    ),
 }
 # Public classes built with ids by the services themselves (never from request data).
 SEPARATE = {

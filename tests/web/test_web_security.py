@@ -102,6 +102,9 @@ MATRIX: dict[tuple[str, str], Route] = {
         ("scripts.update", "scripts.create"),
         data={"event_filter": '{"path": "a", "op": "eq", "value": 1}', "filter_sample": '{"a": 1}'},
     ),
+    ("source_check", "POST"): Route(
+        "POST", ("scripts.update", "scripts.create"), data={"source": "var a = 1;"}
+    ),
     ("dead_letters", "GET"): Route("GET", "scripts.read"),
     ("dead_letter", "GET"): Route("GET", "scripts.read", ("dead_letter_id",)),
     ("replay_dead_letter", "POST"): Route("POST", "scripts.execute", ("dead_letter_id",)),

@@ -25,6 +25,12 @@ MANIFEST = ROOT / "flask_jsscripts" / "runtime" / "js" / "intrinsics.js"
 SKIP = [
     r'^globalThis\["regeneratorRuntime"\]\["async"\]$',
     r'^Reflect\.\w+\(globalThis\["regeneratorRuntime"\]\["wrap"\], (undefined, )?\[(?!function)',
+    # Compiled generators and async functions run on the script's own regenerator helper, made
+    # anew in every run; its machinery loops forever when handed a generator it did not make.
+    r"^\(function\* \(\) \{ yield 1; \}\)",
+    r"^Object\.getPrototypeOf\(\((async function|function\*) ",
+    r"^Object\.getPrototypeOf\(Object\.getPrototypeOf\(\[\]\[Symbol\.iterator\]\(\)\)\)"
+    r"\[Symbol\.iterator\]$",
 ]
 
 Run = Callable[[str, dict[str, Any]], dict[str, Any]]

@@ -32,7 +32,7 @@ from .limits import MAX_RUNS_PER_WORKER, Limits
 from .outcome import RunResult, failure_error, finish, int_or_none, reported, script_error
 from .pool import WorkerPool, WorkerProcess
 from .protocol import MAX_CONTROL_FRAME, ProtocolError, decode, encode
-from .transpile import COMPILER, may_run_as_written
+from .transpile import COMPILER
 
 
 @dataclass(frozen=True)
@@ -269,31 +269,17 @@ class Runtime:
         options = _options_json(limits, caps)
 
         if isinstance(source, CompiledScript):
-            compiled, optimistic = source, False
+            compiled = source
         else:
-            digest = source_hash(source)
-            compiled = self._cached(digest)
-            optimistic = compiled is None and may_run_as_written(source)
-            if compiled is None and not optimistic:
-                try:
-                    compiled = self.compile(source, isolation=isolation)
-                except ScriptSyntaxError as exc:
-                    return _syntax_failure(exc)
-            elif optimistic:
-                # Most scripts are plain ES5: try them as they are and transpile only if
-                # Duktape's parser refuses them (saves a round trip on a first run).
-                compiled = CompiledScript(digest, source, False)
+            # compiled (once: cached by source hash) even when Duktape would load it as it is:
+            # Duktape reads some sources with another meaning (`const` scoped to the function,
+            # `[a, b] = [b, a]` failing at run time)
+            try:
+                compiled = self.compile(source, isolation=isolation)
+            except ScriptSyntaxError as exc:
+                return _syntax_failure(exc)
         run = (input_json, context_json, options, limits, broker, frozenset(caps), isolation)
         result = self._run_compiled(compiled, *run)
-        if optimistic:
-            if result.metrics.get("phase") == "load":
-                try:
-                    compiled = self.compile(source, isolation=isolation)
-                except ScriptSyntaxError as exc:
-                    return _syntax_failure(exc)
-                result = self._run_compiled(compiled, *run)
-            elif result.status != "crashed":
-                self._remember(compiled)
         result.metrics.pop("phase", None)
         return result
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask_jsscripts.runtime.errors import ScriptSyntaxError
 
-__all__ = ["BABEL_OPTIONS", "COMPILER", "Transpiler", "may_run_as_written"]
+__all__ = ["BABEL_OPTIONS", "COMPILER", "Transpiler"]
 
 JS_DIR = Path(__file__).with_name("js")
 BABEL_PATH = JS_DIR / "babel.min.js"
@@ -117,17 +117,6 @@ var __jss_compile = (function (Babel) {
 
 # @babel/standalone logs through console when it warns; V8 alone has none.
 _CONSOLE_JS = "var console = {log: function () {}, warn: function () {}, error: function () {}};"
-
-# Duktape parses `const` but scopes it to the function, not the block: such a source must be
-# compiled, though Duktape would load it as written.
-_DUKTAPE_MEANS_OTHERWISE = re.compile(r"\bconst\b")
-
-
-def may_run_as_written(source: str) -> bool:
-    """False when Duktape would load ``source`` with another meaning than the language's (a
-    source it refuses to load is compiled anyway)."""
-    return _DUKTAPE_MEANS_OTHERWISE.search(source) is None
-
 
 _LOC_SUFFIX = re.compile(r"\s*\(\d+:\d+\)\s*$")
 _LINE_BREAK = re.compile("\r\n?|\n|\u2028|\u2029")  # what Babel's parser counts as a line break

@@ -31,7 +31,7 @@ import pyduktape2
 
 from .limits import MAX_RUNS_PER_WORKER
 from .protocol import FrameReader, ProtocolError, decode, encode, write_all
-from .transpile import COMPILER, Transpiler, may_run_as_written
+from .transpile import COMPILER, Transpiler
 
 MB = 1_048_576
 COMPILED_BY = {"compiler": COMPILER}
@@ -162,14 +162,6 @@ class Worker:
         source = frame["source"]
         memory_mb = frame.get("memory_mb", 1024)
         try:
-            if may_run_as_written(source):
-                with _address_space_limit(memory_mb):
-                    error = self._syntax_error(source)
-                if error is None:
-                    self.send(
-                        {"op": "compiled", "code": source, "transpiled": False, **COMPILED_BY}
-                    )
-                    return
             if self.transpiler is None:
                 # V8 reserves its address space when it starts: before the limit, never under it
                 self.transpiler = Transpiler(memory_mb)
@@ -183,7 +175,8 @@ class Worker:
             if after is not None:
                 self.send({"op": "compiled", "error": after})
                 return
-            self.send({"op": "compiled", "code": code, "transpiled": True, **COMPILED_BY})
+            transpiled = code != source
+            self.send({"op": "compiled", "code": code, "transpiled": transpiled, **COMPILED_BY})
         except MemoryError:
             self.send({"op": "compiled", "error": _compile_error(MemoryError())})
 

@@ -268,8 +268,21 @@ def test_transpiled_output_is_cached_per_source(rt):
     assert second == first
     assert second is first
     assert elapsed < 0.05  # a dictionary look-up, no worker round trip
-    es5 = rt.compile("var plain = 1; plain")
-    assert not es5.transpiled
+    es5 = rt.compile("var plain = 1;\nplain;\n")
+    assert es5.code == "var plain = 1;\nplain;" and es5.compiler == rt.compiler
+
+
+def test_sources_duktape_would_misread_are_compiled_too(rt):
+    """Duktape loads these as they are, with another meaning than the language's."""
+    swap = rt.run("var a = 1, b = 2;\n[a, b] = [b, a];\n[a, b]")
+    assert (swap.status, swap.value) == ("completed", [2, 1])
+    closures = rt.run(
+        "var fns = [];\nfor (var i = 0; i < 3; i++) { const v = i; fns.push(function () { return v }) }\n"
+        "fns.map(function (f) { return f() })"
+    )
+    assert closures.value == [0, 1, 2]
+    sloppy_let = rt.run("let [x] = [5];\nx")
+    assert sloppy_let.value == 5
 
 
 def test_compile_cache_hits_in_workers(rt):

@@ -115,11 +115,12 @@ def markdown(results: dict[str, Any], list_limit: int | None = None) -> str:
         f"({_pct(results['passed'], results['ran'])})**; negative tests "
         f"{results['negative']['passed']}/{results['negative']['ran']}.",
         "",
-        "| folder | ran | passed | % |",
-        "|---|---:|---:|---:|",
+        "| folder | excluded | ran | passed | % |",
+        "|---|---:|---:|---:|---:|",
     ]
     for group, c in sorted(results["groups"].items()):
-        lines.append(f"| {group} | {c['ran']} | {c['passed']} | {_pct(c['passed'], c['ran'])} |")
+        pct = _pct(c["passed"], c["ran"])
+        lines.append(f"| {group} | {c['excluded']} | {c['ran']} | {c['passed']} | {pct} |")
     by_reason: dict[str, list[str]] = {}
     for path, reason in results["failures"].items():
         by_reason.setdefault(reason_key(reason), []).append(path.removeprefix("test/"))
@@ -254,3 +255,5 @@ if __name__ == "__main__":
         sys.exit(main())
     except KeyboardInterrupt:
         sys.exit(1)
+    except BrokenPipeError:  # output piped into head and the like
+        sys.exit(0)

@@ -3,6 +3,7 @@
     python benchmarks/test262/run.py --label baseline --jobs 2 [--sample 5] [--markdown]
     python benchmarks/test262/run.py --node --label node20 --markdown
     python benchmarks/test262/run.py --compare results/a.json results/b.json
+    python benchmarks/test262/run.py --report results/a.json --list-limit 30 --examples 3
 
 Writes benchmarks/test262/results/<label>.json (counts per folder, every failing test with its
 reason). Exit status 0 whatever the tests do; 2 for bad options, 1 when the runner fails.
@@ -101,7 +102,9 @@ def reason_key(reason: str) -> str:
     return key[:120]
 
 
-def markdown(results: dict[str, Any], list_limit: int | None = None) -> str:
+def markdown(
+    results: dict[str, Any], list_limit: int | None = None, examples: int | None = None
+) -> str:
     """The RESULTS.md section of one results file."""
     lines = [
         f"#### {results['label']} ({results['engine']}), {results['started_utc']}",
@@ -131,7 +134,9 @@ def markdown(results: dict[str, Any], list_limit: int | None = None) -> str:
             rest = sum(len(p) for _, p in ordered[n:])
             lines.append(f"- … {len(ordered) - n} more reasons ({rest} tests): see the JSON file")
             break
-        lines.append(f"- {key} ({len(paths)}): {', '.join(paths)}")
+        shown = paths if examples is None else paths[:examples]
+        more = f" and {len(paths) - len(shown)} more" if len(shown) < len(paths) else ""
+        lines.append(f"- {key} ({len(paths)}): {', '.join(shown)}{more}")
     return "\n".join(lines)
 
 
@@ -180,15 +185,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--markdown", action="store_true", help="print the RESULTS.md section")
     add("--list-limit", type=_positive, default=None, help="failure reasons listed in Markdown")
     add("--no-save", action="store_true", help="do not write results/<label>.json")
+    add("--examples", type=_positive, default=None, help="tests listed per reason in Markdown")
     add("--compare", nargs="+", type=Path, metavar="JSON", help="compare saved results only")
+    add("--report", type=Path, metavar="JSON", help="print the Markdown of saved results only")
     args = parser.parse_args(argv)
     if not 8 <= args.memory_mb <= 16384:
         parser.error("--memory-mb must be between 8 and 16384")
     if args.label is not None and not re.fullmatch(r"[\w.-]+", args.label):
         parser.error("--label may hold only letters, digits, '.', '_' and '-'")
-    for path in args.compare or []:
+    for path in [*(args.compare or []), *([args.report] if args.report else [])]:
         if not path.is_file():
-            parser.error(f"--compare: no such file: {path}")
+            parser.error(f"no such results file: {path}")
     if not (t262.SLICE / "test").is_dir():
         parser.error(f"the slice is missing ({t262.SLICE}); see make_slice.py")
     return args
@@ -198,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.compare:
         print(compare(args.compare))
+        return 0
+    if args.report:
+        print(markdown(json.loads(args.report.read_text()), args.list_limit, args.examples))
         return 0
     paths = slice_tests(t262.SLICE, args.filter, args.sample)
     if not paths:
@@ -240,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     if args.markdown:
-        print(markdown(results, args.list_limit))
+        print(markdown(results, args.list_limit, args.examples))
     return 0
 
 

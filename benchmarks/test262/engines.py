@@ -80,7 +80,7 @@ class RuntimeEngine:
 class _NodeProcess:
     def __init__(self, node: str):
         self.proc = subprocess.Popen(
-            [node, "--max-old-space-size=512", "--stack-size=2000", str(NODE_RUNNER)],
+            [node, "--max-old-space-size=512", str(NODE_RUNNER)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

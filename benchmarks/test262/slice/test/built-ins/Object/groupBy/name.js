@@ -1,0 +1,25 @@
+// Copyright (c) 2023 Ecma International.  All rights reserved.
+// This code is governed by the BSD license found in the LICENSE file.
+
+/*---
+esid: sec-object.groupby
+description: Object.groupBy property name descriptor
+info: |
+  Object.groupBy ( items, callbackfn )
+
+  ...
+
+    17 ECMAScript Standard Built-in Objects
+
+  ...
+
+includes: [propertyHelper.js]
+features: [array-grouping]
+---*/
+
+verifyProperty(Object.groupBy, "name", {
+  value: "groupBy",
+  enumerable: false,
+  writable: false,
+  configurable: true
+});

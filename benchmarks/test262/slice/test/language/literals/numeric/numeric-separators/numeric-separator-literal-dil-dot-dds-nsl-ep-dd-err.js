@@ -1,0 +1,28 @@
+// Copyright (C) 2017 the V8 project authors. All rights reserved.
+// This code is governed by the BSD license found in the LICENSE file.
+
+/*---
+esid: prod-NumericLiteralSeparator
+description: >
+  NumericLiteralSeparator may not appear adjacent to ExponentPart
+info: |
+  NumericLiteralSeparator ::
+    _
+
+  DecimalLiteral ::
+    DecimalIntegerLiteral . DecimalDigits_opt ExponentPart_opt
+
+  DecimalDigits ::
+    ...
+    DecimalDigits NumericLiteralSeparator DecimalDigit
+
+negative:
+  phase: parse
+  type: SyntaxError
+
+features: [numeric-separator-literal]
+---*/
+
+$DONOTEVALUATE();
+
+10.0_e1

@@ -1,0 +1,31 @@
+// Copyright (C) 2017 the V8 project authors. All rights reserved.
+// This code is governed by the BSD license found in the LICENSE file.
+
+/*---
+esid: prod-NumericLiteralSeparator
+description: >
+  NumericLiteralSeparator may not appear between `.` and ExponentPart
+info: |
+  NumericLiteralSeparator ::
+    _
+
+  DecimalLiteral ::
+    . DecimalDigits ExponentPart_opt
+
+  DecimalDigits ::
+    ...
+    DecimalDigits NumericLiteralSeparator DecimalDigit
+
+  ExponentIndicator :: one of
+    e E
+
+negative:
+  phase: parse
+  type: SyntaxError
+
+features: [numeric-separator-literal]
+---*/
+
+$DONOTEVALUATE();
+
+._e1

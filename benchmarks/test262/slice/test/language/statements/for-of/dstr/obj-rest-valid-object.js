@@ -1,0 +1,53 @@
+// This file was procedurally generated from the following sources:
+// - src/dstr-assignment/obj-rest-valid-object.case
+// - src/dstr-assignment/default/for-of.template
+/*---
+description: Rest object contains just unextracted data (For..of statement)
+esid: sec-for-in-and-for-of-statements-runtime-semantics-labelledevaluation
+features: [object-rest, destructuring-binding]
+flags: [generated]
+includes: [propertyHelper.js]
+info: |
+    IterationStatement :
+      for ( LeftHandSideExpression of AssignmentExpression ) Statement
+
+    1. Let keyResult be the result of performing ? ForIn/OfHeadEvaluation(« »,
+       AssignmentExpression, iterate).
+    2. Return ? ForIn/OfBodyEvaluation(LeftHandSideExpression, Statement,
+       keyResult, assignment, labelSet).
+
+    13.7.5.13 Runtime Semantics: ForIn/OfBodyEvaluation
+
+    [...]
+    4. If destructuring is true and if lhsKind is assignment, then
+       a. Assert: lhs is a LeftHandSideExpression.
+       b. Let assignmentPattern be the parse of the source text corresponding to
+          lhs using AssignmentPattern as the goal symbol.
+    [...]
+---*/
+var rest, a, b;
+
+
+var counter = 0;
+
+for ({a, b, ...rest} of [{x: 1, y: 2, a: 5, b: 3}]) {
+  assert.sameValue(rest.a, undefined);
+  assert.sameValue(rest.b, undefined);
+
+  verifyProperty(rest, "x", {
+    enumerable: true,
+    writable: true,
+    configurable: true,
+    value: 1
+  });
+
+  verifyProperty(rest, "y", {
+    enumerable: true,
+    writable: true,
+    configurable: true,
+    value: 2
+  });
+  counter += 1;
+}
+
+assert.sameValue(counter, 1);

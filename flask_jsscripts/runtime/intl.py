@@ -348,6 +348,12 @@ def _collator_options(locale: str, options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Sorting calls compare n log n times with the same strings. The cache outlives runs, so it
+# holds short strings only and a bounded number of them (a few MB at most).
+_KEYS: OrderedDict[tuple[str, str], tuple[Any, ...]] = OrderedDict()
+MAX_KEYS = 2048
+
+
 class Collator:
     def __init__(self, resolved: dict[str, Any]):
         self.resolved = resolved
@@ -358,16 +364,19 @@ class Collator:
             "case": (0, 2),
             "variant": (0, 1, 2),
         }[sensitivity]
-        self.keys: OrderedDict[str, tuple[Any, ...]] = OrderedDict()
+        self.signature = json.dumps(
+            [resolved[k] for k in ("numeric", "ignorePunctuation", "caseFirst")]
+        )
 
     def key(self, text: str) -> tuple[Any, ...]:
-        key = self.keys.get(text)
+        if len(text) > 64:
+            return _collation_key(text, self.resolved)
+        slot = (self.signature, text)
+        key = _KEYS.get(slot)
         if key is None:
-            key = _collation_key(text, self.resolved)
-            if len(text) < 1000:
-                self.keys[text] = key
-                while len(self.keys) > 4096:
-                    self.keys.popitem(last=False)
+            key = _KEYS[slot] = _collation_key(text, self.resolved)
+            while len(_KEYS) > MAX_KEYS:
+                _KEYS.popitem(last=False)
         return key
 
     def text(self, value: Any) -> int:
@@ -433,6 +442,7 @@ _RESOLVERS: dict[str, Any] = {
 }
 _FORMATTERS: OrderedDict[str, Any] = OrderedDict()
 MAX_FORMATTERS = 256
+MAX_KEY_LENGTH = 2048
 
 
 def _resolve(request: dict[str, Any]) -> dict[str, Any]:
@@ -471,6 +481,8 @@ def _formatter(kind: Any, key: str, resolved: dict[str, Any] | None) -> Any:
                 }
             )
         found = _RESOLVERS[kind][1](resolved)
+        if len(key) > MAX_KEY_LENGTH:
+            return found  # a forged or padded key must not fill the worker's memory
         _FORMATTERS[key] = found
         while len(_FORMATTERS) > MAX_FORMATTERS:
             _FORMATTERS.popitem(last=False)

@@ -153,10 +153,12 @@ class NumberFormatter:
             grouping = False
         text = render(self.pattern, self.locale, number, self.resolved, grouping, self.currency)
         if self.resolved.get("currencyDisplay") == "name":
-            plural = self.locale.plural_form(abs(number)) if number.is_finite() else "other"
+            # the plural of the digits shown: "1,00" is not "one" in Russian
+            shown = shown_number(number, self.resolved) if number.is_finite() else None
+            plural = self.locale.plural_form(shown) if shown is not None else "other"
             units = self.locale._data["currency_unit_patterns"]
             unit = units.get(plural) or units["other"]
-            name = get_currency_name(self.currency, count=number, locale=self.locale)
+            name = get_currency_name(self.currency, count=shown, locale=self.locale)
             text = unit.replace("{0}", text).replace("{1}", name)
         return text
 
@@ -256,15 +258,18 @@ class PluralSelector:
     parts = text
 
 
-def plural_category(rule: Any, number: Any, digits: dict[str, Any]) -> str:
-    if not number.is_finite():
-        return "other"
+def shown_number(number: Any, digits: dict[str, Any]) -> Any:
+    """``number`` as formatting shows it, trailing zeros included: plural rules count the
+    visible fraction digits ("1.0" is not "one" in English)."""
     rounded, low, _ = round_digits(abs(number), digits)
-    # the visible fraction digits count ("1.0" is not "one" in English)
     shown = rounded.normalize() if rounded else rounded
     if -shown.as_tuple().exponent < low:
         shown = shown.quantize(type(shown)(1).scaleb(-low))
-    return rule(shown)
+    return shown
+
+
+def plural_category(rule: Any, number: Any, digits: dict[str, Any]) -> str:
+    return rule(shown_number(number, digits)) if number.is_finite() else "other"
 
 
 # -- RelativeTimeFormat -------------------------------------------------------------------------
@@ -395,6 +400,11 @@ class Collator:
     parts = text
 
 
+# ASCII spaces, punctuation and symbols in the order of the Unicode root collation (other
+# characters of this group follow, by code point)
+_PUNCTUATION = {c: f"{i:02d}" for i, c in enumerate("\t\n\r _-,;:!?.'\"()[]{}@*/\\&#%`^+<=>|~$")}
+
+
 def _collation_key(text: str, options: dict[str, Any]) -> tuple[Any, ...]:
     """(primary, accents, case) lists: punctuation < digits < letters at the first level."""
     primary: list[tuple[int, Any]] = []
@@ -419,9 +429,10 @@ def _collation_key(text: str, options: dict[str, Any]) -> tuple[Any, ...]:
                 i += 1
             digits = "".join(str(unicodedata.digit(c, 0)) for c in chars[start:i]).lstrip("0")
             primary.append((1, (len(digits), digits)))
+        elif char.isalpha() or char.isdigit():
+            primary.append((2 if char.isalpha() else 1, char.casefold()))
         else:
-            group = 2 if char.isalpha() else 1 if char.isdigit() else 0
-            primary.append((group, char.casefold()))
+            primary.append((0, _PUNCTUATION.get(char, char)))
         accents.append(())
         lower = char == char.lower() and char != char.upper()
         cases.append(

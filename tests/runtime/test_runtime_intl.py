@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -432,3 +433,19 @@ def test_a_run_may_carry_the_hosts_locale_and_time_zone(rt):
         rt.run(src, locale="en_US")
     with pytest.raises(ValueError, match="Invalid time zone"):
         rt.run(src, time_zone="../../etc/passwd")
+
+
+# Expressions and the value Node 20 gave for each (TZ=UTC), which this runtime must give too
+LIKE_NODE = [
+    (case["expr"], case["node20"])
+    for case in json.loads((Path(__file__).parent / "intl_like_node.json").read_text("utf-8"))
+]
+
+
+def test_common_calls_give_what_node_gives(rt):
+    lines = "".join(
+        f"try {{ out.push({expr}); }} catch (e) {{ out.push(e.name + ': ' + e.message); }}\n"
+        for expr, _ in LIKE_NODE
+    )
+    got = value(rt, "function main() { var out = [];\n" + lines + "return out; }")
+    assert dict(zip([e for e, _ in LIKE_NODE], got, strict=True)) == dict(LIKE_NODE)

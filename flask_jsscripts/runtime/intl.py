@@ -482,6 +482,8 @@ def _formatter(kind: Any, key: str, resolved: dict[str, Any] | None) -> Any:
             given = json.loads(key.partition("\n")[2])
             if not isinstance(given, dict):
                 raise IntlError("TypeError", "incompatible receiver")
+            if "hourCycle" in given:  # hour12 would override it (h24 is no hour12: false)
+                given.pop("hour12", None)
             resolved = _resolve(
                 {
                     "kind": kind,

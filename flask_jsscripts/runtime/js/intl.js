@@ -274,13 +274,15 @@
     return once('NumberFormat', locales, options, numberText(thisNumber(this)));
   });
   function dateMethod(name, required, defaults) {
-    method(Date.prototype, name, function (locales, options) {
+    var fn = function (locales, options) {
       var time = callMethod(dateValueOf, this);  // TypeError for a receiver that is no Date
       if (time !== time) {
         return 'Invalid Date';
       }
       return once('DateTimeFormat', locales, options, time, required, defaults);
-    });
+    };
+    defineProperty(fn, 'name', {value: name});
+    method(Date.prototype, name, fn);
   }
   dateMethod('toLocaleString', 'any', 'all');
   dateMethod('toLocaleDateString', 'date', 'date');

@@ -11,7 +11,13 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from babel.dates import DateTimeFormat, get_timezone_name, match_skeleton, tokenize_pattern
+from babel.dates import (
+    DateTimeFormat,
+    get_timezone_name,
+    match_skeleton,
+    tokenize_pattern,
+    untokenize_pattern,
+)
 
 from .intl_core import IntlError, babel_locale, choice, flag, integer, range_error
 
@@ -193,11 +199,36 @@ def _skeletons(resolved: dict[str, Any]) -> tuple[str, str]:
 
 
 def _best(skeleton: str, locale: Any) -> str:
+    """The locale's pattern closest to ``skeleton``. As ICU does, an inexact match takes the
+    requested widths of numeric fields, and a requested field the match lacks is appended
+    (shown, if not where a native speaker would put it, rather than dropped)."""
     available = locale.datetime_skeletons
     found = match_skeleton(skeleton, available) or match_skeleton(skeleton, available, True)
     if found is None:
         return skeleton
-    return getattr(available[found], "pattern", available[found])
+    pattern = getattr(available[found], "pattern", available[found])
+    if found == skeleton:
+        return pattern
+    wanted = {char: width for kind, (char, width) in _fields(skeleton) if kind == "field"}
+    tokens = tokenize_pattern(pattern)
+    present = set()
+    for i, (kind, value) in enumerate(tokens):
+        if kind != "field":
+            continue
+        char, width = value
+        part = _PART_TYPES.get(char)
+        present.add(part)
+        asked = next((w for c, w in wanted.items() if _PART_TYPES.get(c) == part), None)
+        if asked == 2 and char in "yMLdhHKk" and (width <= 2 or char not in "ML"):
+            tokens[i] = (kind, (char, asked))
+    for char, width in wanted.items():
+        if _PART_TYPES.get(char) not in present:
+            tokens += [("chars", " "), ("field", (char, width))]
+    return untokenize_pattern(tokens)
+
+
+def _fields(skeleton: str) -> list[tuple[str, Any]]:
+    return [(kind, value) for kind, value in tokenize_pattern(skeleton) if kind == "field"]
 
 
 def _shape(pattern: str, resolved: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -216,7 +247,7 @@ def _shape(pattern: str, resolved: dict[str, Any]) -> list[tuple[str, Any]]:
             char, width = value
             if char in "GEcML" and wanted.get("M" if char == "L" else "E" if char == "c" else char):
                 width = wanted["M" if char == "L" else "E" if char == "c" else char]
-            elif char in "yMdhHKk" and resolved.get(_PART_TYPES[char]) == "2-digit":
+            elif char in "yMLdhHKk" and resolved.get(_PART_TYPES[char]) == "2-digit":
                 width = 2
             elif char == "y" and "year" in resolved:
                 width = 1

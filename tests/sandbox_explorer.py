@@ -87,12 +87,20 @@ HEADER = """\
 
 def _in_process_runner(manifest: str) -> Run:
     """A sealed sandbox in this process whose prelude carries ``manifest`` as intrinsics.js."""
+    from flask_jsscripts.runtime import intl
     from flask_jsscripts.runtime.limits import Limits
     from flask_jsscripts.runtime.transpile import Transpiler
     from flask_jsscripts.runtime.worker import _js, _Sandbox
 
-    prelude = (_js("polyfills.js"), _js("regenerator-runtime.js"), manifest, _js("shim.js"))
-    box = _Sandbox(lambda kind, text: "", prelude, 4)
+    prelude = (
+        _js("polyfills.js"),
+        _js("regenerator-runtime.js"),
+        _js("intl.js"),
+        manifest,
+        _js("shim.js"),
+    )
+    # Intl is answered in-process as in a worker; other host calls get nothing
+    box = _Sandbox(lambda kind, text: intl.answer(text) if kind == "intl" else "", prelude, 4)
     transpiler = Transpiler()
     limits = Limits(output_bytes=256 * 1_048_576)
     options = json.dumps({"limits": limits.to_shim(), "capabilities": []})

@@ -28,6 +28,7 @@ from typing import Any
 from . import jsonvalues
 from .errors import RuntimeClosedError, ScriptSyntaxError
 from .exchange import Broker, DeadlinePassed, RunState, converse, send
+from .intl import check_defaults
 from .limits import MAX_RUNS_PER_WORKER, Limits
 from .outcome import RunResult, failure_error, finish, int_or_none, reported, script_error
 from .pool import WorkerPool, WorkerProcess
@@ -249,13 +250,17 @@ class Runtime:
         broker: Broker | None = None,
         capabilities: Iterable[str] | None = None,
         isolation: str = "",
+        locale: str | None = None,
+        time_zone: str | None = None,
     ) -> RunResult:
         """Run a script and report how it ended.
 
         ``capabilities`` names the ``sdk.*`` functions the script sees (dotted, e.g.
         ``"kv.get"``); each call reaches ``broker(name, args)`` in this thread. Scripts with
         different ``isolation`` keys (tenants) never share a JavaScript context, and each key
-        gets its fair share of the workers.
+        gets its fair share of the workers. ``locale`` (a BCP 47 tag, e.g. the host request's)
+        and ``time_zone`` (an IANA name) are the defaults of the script's ``Intl`` and
+        ``toLocaleString``; without them "en" and "UTC".
 
         Never raises for anything the script does; raises ValueError for input/context that is
         not JSON, RuntimeClosedError after close() and RuntimeBusyError when no worker frees up
@@ -267,6 +272,7 @@ class Runtime:
             capabilities = getattr(broker, "capabilities", ()) if broker else ()
         caps = tuple(sorted(set(capabilities)))
         options = _options_json(limits, caps)
+        intl_settings = check_defaults(locale, time_zone) if locale or time_zone else None
 
         if isinstance(source, CompiledScript):
             compiled = source
@@ -278,7 +284,16 @@ class Runtime:
                 compiled = self.compile(source, isolation=isolation)
             except ScriptSyntaxError as exc:
                 return _syntax_failure(exc)
-        run = (input_json, context_json, options, limits, broker, frozenset(caps), isolation)
+        run = (
+            input_json,
+            context_json,
+            options,
+            limits,
+            broker,
+            frozenset(caps),
+            isolation,
+            intl_settings,
+        )
         result = self._run_compiled(compiled, *run)
         result.metrics.pop("phase", None)
         return result
@@ -302,6 +317,7 @@ class Runtime:
         broker: Broker | None,
         capabilities: frozenset[str],
         isolation: str,
+        intl_settings: dict[str, str] | None = None,
     ) -> RunResult:
         queued = time.perf_counter()
         worker = self._acquire(isolation)
@@ -318,6 +334,8 @@ class Runtime:
             "options": options,
             "limits": {"memory_mb": limits.memory_mb, "timeout": limits.timeout},
         }
+        if intl_settings:
+            run_frame["intl"] = intl_settings
         status, frame, too_many = converse(worker, encode(run_frame), state, deadline)
         metrics: dict[str, Any] = {
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),

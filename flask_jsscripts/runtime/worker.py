@@ -29,6 +29,7 @@ from typing import Any
 
 import pyduktape2
 
+from . import intl
 from .limits import MAX_RUNS_PER_WORKER
 from .protocol import FrameReader, ProtocolError, decode, encode, write_all
 from .transpile import COMPILER, Transpiler
@@ -113,6 +114,7 @@ class Worker:
         self.prelude = (
             _js("polyfills.js"),
             _js("regenerator-runtime.js"),
+            _js("intl.js"),  # captures the bridge before shim.js deletes it
             _js("intrinsics.js"),
             _js("shim.js"),
         )
@@ -123,6 +125,8 @@ class Worker:
     # -- the bridge Duktape calls; it must never raise (a raising callback corrupts Duktape) --
     def bridge(self, kind: str, text: str) -> str:
         try:
+            if kind == "intl":  # formatting is pure: answered here, no round trip to the parent
+                return intl.answer(text)
             if kind == "call":
                 write_all(self.fd_out, b'{"op":"call","req":' + text.encode("ascii") + b"}\n")
                 line = self.reader.read(None)
@@ -252,6 +256,7 @@ class Worker:
         key = frame.get("key") or hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
         limits = frame["limits"]
         cache = "miss"
+        intl.begin_run(frame.get("intl"))
         try:
             with (
                 _address_space_limit(limits["memory_mb"], vm_before),

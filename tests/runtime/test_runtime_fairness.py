@@ -30,11 +30,14 @@ def many_classes(count: int) -> str:
     """A source whose compile time grows faster than its size (Babel lowering private fields,
     static blocks and async generators): 900 classes are ~92 KB and keep a compile worker busy
     for well over 10 s here."""
-    return "\n".join(
-        f"class C{i} {{ #a = {i}; static {{ this.x = 1 }} "
-        "async *g() { for await (const x of []) yield x?.y ?? 1 } }"
-        for i in range(count)
-    ) + "\nfunction main(ctx) { return 1 }"
+    return (
+        "\n".join(
+            f"class C{i} {{ #a = {i}; static {{ this.x = 1 }} "
+            "async *g() { for await (const x of []) yield x?.y ?? 1 } }"
+            for i in range(count)
+        )
+        + "\nfunction main(ctx) { return 1 }"
+    )
 
 
 SLOW_COMPILE = many_classes(900)

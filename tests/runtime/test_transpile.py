@@ -324,7 +324,9 @@ def test_what_duktape_cannot_run_is_refused_by_name(transpiler, source, message,
 
 
 def test_lookbehind_look_alikes_are_not_refused(transpiler, ctx):
-    code = transpiler.transpile(r"var r = [/[(?<=]/.test('<'), /\(?<=/.test('(<='), /(?<n>a)/.exec('a')[1]];")
+    code = transpiler.transpile(
+        r"var r = [/[(?<=]/.test('<'), /\(?<=/.test('(<='), /(?<n>a)/.exec('a')[1]];"
+    )
     ctx.eval_js(code)
     assert js(ctx, "r") == [True, True, "a"]
 

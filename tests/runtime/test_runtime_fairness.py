@@ -202,6 +202,7 @@ def test_a_compile_that_times_out_delays_no_run():
     its timeout holds none of the workers runs need, and the next compile gets a fresh one."""
     with Runtime(workers=1, spare=0, compile_timeout=3) as rt:
         outcome: list[object] = []
+        trivial = rt.compile(TRIVIAL, isolation="tenant-b")  # saved earlier, as the services do
 
         def compile_slowly() -> None:
             try:
@@ -212,12 +213,12 @@ def test_a_compile_that_times_out_delays_no_run():
         slow = threading.Thread(target=compile_slowly)
         slow.start()
         assert wait_until(lambda: rt.compile_pool.stats()["busy"] == 1)
-        result = rt.run(TRIVIAL, isolation="tenant-b")
+        result = rt.run(trivial, isolation="tenant-b")
         assert result.status == "completed" and result.value == "pong"
         assert slow.is_alive()  # B's run was done while the compile still went on
         slow.join(30)
         assert "compiling took longer than 3 s" in str(outcome[0])
-        assert rt.compile("var ok = 1;").code == "var ok = 1;"
+        assert rt.compile("var ok = 1;").code.startswith("var ok = 1;")
         assert rt.compile_pool.stats()["replacements"] == 1
         assert rt.stats()["replacements"] == 0  # no run worker was touched
 
@@ -242,7 +243,7 @@ def test_one_tenants_slow_compiles_leave_a_compile_worker_for_the_others():
         assert wait_until(lambda: (pool.stats()["busy"], pool.stats()["waiting"]) == (1, 1))
         assert pool.stats()["waiting_over_share"] == 1
         compiled = rt.compile("function main() { return 'b' }", isolation="tenant-b")
-        assert compiled.code == "function main() { return 'b' }"
+        assert "return 'b'" in compiled.code and compiled.compiler == rt.compiler
         assert all(thread.is_alive() for thread in slow)
     finally:
         rt.close()  # ends A's compiles now instead of at their timeout

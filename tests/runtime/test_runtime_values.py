@@ -277,7 +277,8 @@ def test_sources_duktape_would_misread_are_compiled_too(rt):
     swap = rt.run("var a = 1, b = 2;\n[a, b] = [b, a];\n[a, b]")
     assert (swap.status, swap.value) == ("completed", [2, 1])
     closures = rt.run(
-        "var fns = [];\nfor (var i = 0; i < 3; i++) { const v = i; fns.push(function () { return v }) }\n"
+        "var fns = [];\n"
+        "for (var i = 0; i < 3; i++) { const v = i; fns.push(function () { return v }) }\n"
         "fns.map(function (f) { return f() })"
     )
     assert closures.value == [0, 1, 2]

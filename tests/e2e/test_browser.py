@@ -149,6 +149,34 @@ def test_admin_creates_runs_versions_rolls_back_and_deletes(server, browser):
     page.context.close()
 
 
+def test_the_editor_marks_what_a_save_would_refuse_as_the_author_types(server, browser):
+    page = _page(browser)
+    _login(page, server, "admin@acme.test")
+    page.goto(server + "/admin/scripts/new")
+    _editor_ready(page)
+    set_source = "(code) => window.jsscriptsEditor.get('source').setValue(code)"
+    page.evaluate(set_source, "function main(ctx) {\n  return 10n;\n}\n")
+    draft_markers = (
+        "window.monaco.editor.getModelMarkers({owner: 'jsscripts-draft'})"
+        ".map(m => [m.startLineNumber, m.startColumn, m.message])"
+    )
+    page.wait_for_function(f"{draft_markers}.length === 1")
+    assert page.evaluate(draft_markers) == [
+        [2, 10, "BigInt literals are not supported (line 2, column 10)"]
+    ]
+    # modern syntax is fine for the server's compiler and for Monaco's own checks
+    page.evaluate(
+        set_source,
+        "class A { #n = 1; static { A.k = 2 } get n() { return this.#n } }\n"
+        "function main(ctx) { let x = ctx.input?.n ?? 0; x ??= 1_000; return [x, new A().n] }\n",
+    )
+    page.wait_for_function(f"{draft_markers}.length === 0")
+    page.wait_for_timeout(1500)  # Monaco's TypeScript worker checks the syntax meanwhile
+    all_markers = "window.monaco.editor.getModelMarkers({}).map(m => m.message)"
+    assert page.evaluate(all_markers) == []
+    page.context.close()
+
+
 def test_text_typed_before_monaco_arrives_is_kept(server, browser):
     """Until Monaco has loaded, the text area is the editor: what was typed there, the caret and
     the focus carry over to Monaco, so typing simply goes on."""

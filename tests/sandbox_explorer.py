@@ -85,7 +85,13 @@ def _in_process_runner(manifest: str) -> Run:
     from flask_jsscripts.runtime.transpile import Transpiler
     from flask_jsscripts.runtime.worker import _js, _Sandbox
 
-    prelude = (_js("polyfills.js"), _js("regenerator-runtime.js"), manifest, _js("shim.js"))
+    prelude = (
+        _js("polyfills.js"),
+        _js("core-js.js"),
+        _js("regenerator-runtime.js"),
+        manifest,
+        _js("shim.js"),
+    )
     box = _Sandbox(lambda kind, text: "", prelude, 4)
     transpiler = Transpiler()
     limits = Limits(output_bytes=256 * 1_048_576)

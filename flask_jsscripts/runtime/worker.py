@@ -110,6 +110,7 @@ class Worker:
         self.runs = 0
         self.prelude = (
             _js("polyfills.js"),
+            _js("core-js.js"),
             _js("regenerator-runtime.js"),
             _js("intrinsics.js"),
             _js("shim.js"),

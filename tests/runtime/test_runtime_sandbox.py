@@ -284,6 +284,7 @@ function main(ctx) {
   var LEGACY = {__proto__: null, '__defineGetter__': 1, '__defineSetter__': 1,
     '__lookupGetter__': 1, '__lookupSetter__': 1};
   LEGACY['__proto__'] = 1;
+  LEGACY.copyWithin = 1;  // standard, though it has "py" in it
   var PY = /^__|__$|^(gi_|f_|co_|tb_|func_|im_)|py|builtins|globals|import/i;
   var TAGS = {'[object Object]': 1, '[object Function]': 1, '[object Array]': 1,
     '[object Error]': 1, '[object Date]': 1, '[object RegExp]': 1, '[object String]': 1,

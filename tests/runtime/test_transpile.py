@@ -12,6 +12,7 @@ from flask_jsscripts.runtime.errors import ScriptSyntaxError
 from flask_jsscripts.runtime.transpile import BABEL_OPTIONS, BABEL_PLUGINS, JS_DIR, Transpiler
 
 POLYFILLS = (JS_DIR / "polyfills.js").read_text(encoding="utf-8")
+CORE_JS = (JS_DIR / "core-js.js").read_text(encoding="utf-8")
 REGENERATOR = (JS_DIR / "regenerator-runtime.js").read_text(encoding="utf-8")
 
 # JSON.stringify with every character above 0x7e escaped, so that pyduktape2 returns it intact.
@@ -33,6 +34,7 @@ def transpiler() -> Transpiler:
 def ctx():
     c = pyduktape2.DuktapeContext()
     c.eval_js(POLYFILLS)
+    c.eval_js(CORE_JS)
     c.eval_js(REGENERATOR)
     c.eval_js(_OUT_JS)
     return c

@@ -69,7 +69,8 @@ const MODULES = [
   'es.string.iterator', 'es.string.match-all', 'es.string.pad-end', 'es.string.pad-start',
   'es.string.raw', 'es.string.repeat', 'es.string.replace-all', 'es.string.trim-end',
   'es.string.trim-start',
-  // Web
+  // Web: structuredClone, and the DOMException it throws (DataCloneError)
+  'web.dom-exception.constructor', 'web.dom-exception.stack', 'web.dom-exception.to-string-tag',
   'web.structured-clone',
 ];
 

@@ -299,7 +299,8 @@ function main(ctx) {
     '[object Map Iterator]': 1, '[object Set Iterator]': 1, '[object String Iterator]': 1,
     '[object Proxy]': 1, '[object Thread]': 1, '[object Pointer]': 1, '[object Buffer]': 1,
     '[object AsyncFunction]': 1, '[object GeneratorFunction]': 1, '[object Window]': 1,
-    '[object Object Iterator]': 1, '[object Undefined]': 1};
+    '[object Object Iterator]': 1, '[object Undefined]': 1, '[object DOMException]': 1,
+    '[object RegExp String Iterator]': 1, '[object AggregateError]': 1};
   var seen = [], queue = [[globalThis, 'globalThis'], [sdk, 'sdk'], [console, 'console'],
     [ctx, 'ctx'], [arguments, 'arguments'], [main, 'main'], [sdk.kv.get('k'), 'reply']];
   var bad = [], count = 0;

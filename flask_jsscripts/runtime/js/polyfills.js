@@ -161,6 +161,33 @@
     }
   }
 
+  // The well-known symbols through which String's regexp methods call a regexp (ES2015). Duktape's
+  // own methods do not use them, but core-js does (replaceAll with a regexp): each regexp method
+  // hands over to Duktape's native string method. Made before core-js, which then keeps them.
+  function regExpProtocol(name, method) {
+    if (Symbol[name] !== undefined) {
+      return;
+    }
+    var symbol = Symbol('Symbol.' + name);
+    Object.defineProperty(Symbol, name, {value: symbol, writable: false, enumerable: false, configurable: false});
+    Object.defineProperty(RegExp.prototype, symbol, {
+      value: function (string, argument) {
+        if (!isObject(this)) {
+          throw new TypeError('RegExp.prototype[Symbol.' + name + '] called on a non-object');
+        }
+        return method.call(String(string), this, argument);
+      },
+      writable: true,
+      enumerable: false,
+      configurable: true
+    });
+  }
+
+  regExpProtocol('match', String.prototype.match);
+  regExpProtocol('replace', String.prototype.replace);
+  regExpProtocol('search', String.prototype.search);
+  regExpProtocol('split', String.prototype.split);
+
   define('queueMicrotask', queueMicrotask);
   define('setImmediate', noTimer);
   define('clearImmediate', noTimer);

@@ -9,8 +9,8 @@
  */
 this.__jss_intrinsics = function () {
   var found = [];
-  try {found.push(Object.getPrototypeOf([][Symbol.iterator]()));} catch (e) {}
   try {found.push(Object.getPrototypeOf(new Set([1]).values()));} catch (e) {}
+  try {found.push(Object.getPrototypeOf([][Symbol.iterator]()));} catch (e) {}
   try {found.push(Object.getPrototypeOf("ab"[Symbol.iterator]()));} catch (e) {}
   try {found.push(Object.getPrototypeOf(new Map([[1, 2]]).entries()));} catch (e) {}
   try {found.push(Object.getPrototypeOf(regeneratorRuntime.mark(function _callee() {return regeneratorRuntime.wrap(function _callee$(_context) {while (1) {switch (_context.prev = _context.next) {case 0:_context.next = 2;return 1;case 2:case "end":return _context.stop();}}}, _callee, this);})));} catch (e) {}

@@ -1,8 +1,9 @@
 /*
- * flask_jsscripts: the promise job queue of the Duktape sandbox, evaluated before core-js.
- *
- * Plain ES5. The standard library itself (Map, Set, WeakMap, Promise, iterators, ES2016-ES2023
- * methods, structuredClone) comes from the vendored core-js bundle (core-js.js, VENDORED.md).
+ * flask_jsscripts: what the Duktape sandbox needs before core-js loads (plain ES5): the promise
+ * job queue, a store for core-js's internal state, error `cause`, and the regexp side of the
+ * Symbol.replace/split/match/search protocol. The standard library itself (Map, Set, WeakMap,
+ * Promise, iterators, ES2016-ES2023 methods, structuredClone) comes from the vendored core-js
+ * bundle (core-js.js, see VENDORED.md); what this file adds is frozen at the seal like the rest.
  *
  * There is no event loop and no timer. core-js queues its promise jobs through a native
  * `queueMicrotask` when it finds one at load time, so this file provides it first: jobs go to a

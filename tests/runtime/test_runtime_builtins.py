@@ -4,9 +4,13 @@ once with node; Object.groupBy and Map.groupBy, which Node 20 lacks, by the spec
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import pytest
 
 from flask_jsscripts.runtime import Limits
+from flask_jsscripts.runtime.transpile import JS_DIR
 
 L = Limits(timeout=10.0)
 
@@ -481,3 +485,12 @@ def test_error_lines_point_at_the_script(rt):
     assert r.status == "failed"
     assert r.error["line"] == 3
     assert r.error["stack"].splitlines()[1:] == ["    at main (script:3)"]
+
+
+def test_core_js_is_the_build_vendored_md_records():
+    """core-js.js is built by jsbuild/core-js, never edited: its checksum is the recorded one."""
+    recorded = re.search(
+        r"sha256 of `core-js.js` \| `([0-9a-f]{64})`", (JS_DIR / "VENDORED.md").read_text()
+    )
+    assert recorded, "VENDORED.md records no checksum for core-js.js"
+    assert hashlib.sha256((JS_DIR / "core-js.js").read_bytes()).hexdigest() == recorded.group(1)

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
+import flask_jsscripts.runtime
 from flask_jsscripts.runtime import Limits
-from flask_jsscripts.runtime.transpile import JS_DIR
+
+JS_DIR = Path(flask_jsscripts.runtime.__file__).parent / "js"
 
 L = Limits(timeout=10.0)
 

@@ -1,10 +1,13 @@
-"""What the benchmark scripts share: percentiles and a scratch PostgreSQL database."""
+"""What the benchmark scripts share: percentiles, a scratch PostgreSQL database and the sandbox
+prelude of another revision."""
 
 from __future__ import annotations
 
+import subprocess
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -17,6 +20,33 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+# Every file a context has evaluated before user code in some revision, in prelude order.
+PRELUDE_HISTORY = (
+    "polyfills.js",
+    "core-js.js",
+    "regenerator-runtime.js",
+    "intl.js",
+    "intrinsics.js",
+    "shim.js",
+)
+
+
+def prelude_at(rev: str) -> tuple[str, ...]:
+    """The prelude sources of git revision ``rev`` (a file it does not have is left out)."""
+    sources = []
+    for name in PRELUDE_HISTORY:
+        shown = subprocess.run(
+            ["git", "show", f"{rev}:flask_jsscripts/runtime/js/{name}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        if shown.returncode == 0:
+            sources.append(shown.stdout)
+    return tuple(sources)
 
 
 def pct(samples: list[float], q: float) -> float:

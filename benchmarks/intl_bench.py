@@ -18,10 +18,10 @@ from _support import pct
 
 from flask_jsscripts.runtime import intl
 from flask_jsscripts.runtime.limits import Limits
-from flask_jsscripts.runtime.worker import _js, _Sandbox
+from flask_jsscripts.runtime.worker import PRELUDE, _js, _Sandbox
 
-WITHOUT = ("polyfills.js", "regenerator-runtime.js", "intrinsics.js", "shim.js")
-WITH = ("polyfills.js", "regenerator-runtime.js", "intl.js", "intrinsics.js", "shim.js")
+WITH = PRELUDE
+WITHOUT = tuple(name for name in PRELUDE if name != "intl.js")
 CALLS = {
     "NumberFormat.format": "var f = new Intl.NumberFormat('ru');"
     " function one(i) { return f.format(i + 0.5); }",

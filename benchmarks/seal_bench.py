@@ -11,30 +11,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import time
 from pathlib import Path
 
-from _support import pct
+from _support import pct, prelude_at
 
-from flask_jsscripts.runtime.worker import _js, _Sandbox
+from flask_jsscripts.runtime.worker import PRELUDE, _js, _Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
-PRELUDE = ("polyfills.js", "regenerator-runtime.js", "intrinsics.js", "shim.js")
-
-
-def prelude_at(rev: str) -> tuple[str, ...]:
-    sources = []
-    for name in PRELUDE:
-        shown = subprocess.run(
-            ["git", "show", f"{rev}:flask_jsscripts/runtime/js/{name}"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        )
-        if shown.returncode == 0:  # a file the revision does not have is left out
-            sources.append(shown.stdout)
-    return tuple(sources)
 
 
 def build_ms(prelude: tuple[str, ...]) -> float:

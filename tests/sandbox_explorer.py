@@ -20,11 +20,8 @@ EXPLORER = Path(__file__).with_name("sandbox_explorer.js")
 MANIFEST = ROOT / "flask_jsscripts" / "runtime" / "js" / "intrinsics.js"
 
 # Functions that never return for some simple argument (regular expressions over the
-# explorer's expressions). regenerator's machinery loops forever on an inner function that is
-# not callable: `async(0)`, and `wrap(0)` once its generator is resumed.
+# explorer's expressions).
 SKIP = [
-    r'^globalThis\["regeneratorRuntime"\]\["async"\]$',
-    r'^Reflect\.\w+\(globalThis\["regeneratorRuntime"\]\["wrap"\], (undefined, )?\[(?!function)',
     # Compiled generators and async functions run on the script's own regenerator helper, made
     # anew in every run; its machinery loops forever when handed a generator it did not make.
     r"^\(function\* \(\) \{ yield 1; \}\)",
@@ -90,15 +87,9 @@ def _in_process_runner(manifest: str) -> Run:
     from flask_jsscripts.runtime import intl
     from flask_jsscripts.runtime.limits import Limits
     from flask_jsscripts.runtime.transpile import Transpiler
-    from flask_jsscripts.runtime.worker import _js, _Sandbox
+    from flask_jsscripts.runtime.worker import PRELUDE, _js, _Sandbox
 
-    prelude = (
-        _js("polyfills.js"),
-        _js("regenerator-runtime.js"),
-        _js("intl.js"),
-        manifest,
-        _js("shim.js"),
-    )
+    prelude = tuple(manifest if name == "intrinsics.js" else _js(name) for name in PRELUDE)
     # Intl is answered in-process as in a worker; other host calls get nothing
     box = _Sandbox(lambda kind, text: intl.answer(text) if kind == "intl" else "", prelude, 4)
     transpiler = Transpiler()

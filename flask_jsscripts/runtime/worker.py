@@ -38,6 +38,9 @@ MB = 1_048_576
 COMPILED_BY = {"compiler": COMPILER}
 _LINE_SUFFIX = re.compile(r"\s*\(line \d+\)$")  # Duktape's, once the line is a field
 _JS = resources.files("flask_jsscripts.runtime") / "js"
+#: What every context evaluates before user code, in order (intl.js captures the bridge before
+#: shim.js deletes it; the shim seals what intrinsics.js lists).
+PRELUDE = ("polyfills.js", "core-js.js", "intl.js", "intrinsics.js", "shim.js")
 
 
 def _js(name: str) -> str:
@@ -111,13 +114,7 @@ class Worker:
         self.cache_size = cache_size
         self.max_runs = max_runs
         self.runs = 0
-        self.prelude = (
-            _js("polyfills.js"),
-            _js("regenerator-runtime.js"),
-            _js("intl.js"),  # captures the bridge before shim.js deletes it
-            _js("intrinsics.js"),
-            _js("shim.js"),
-        )
+        self.prelude = tuple(_js(name) for name in PRELUDE)
         self.transpiler: Transpiler | None = None
         self.syntax_box: _Sandbox | None = None
         self.baseline_rss = 0

@@ -71,11 +71,12 @@ def test_wheel_has_the_sandbox_assets_and_their_licences(wheel: Path) -> None:
     for asset in (
         "shim.js",
         "polyfills.js",
+        "intl.js",
+        "core-js.js",
         "babel.min.js",
-        "regenerator-runtime.js",
         "VENDORED.md",
         "LICENSES/babel-standalone.LICENSE",
-        "LICENSES/regenerator-runtime.LICENSE",
+        "LICENSES/core-js.LICENSE",
     ):
         assert f"flask_jsscripts/runtime/js/{asset}" in names
     assert any(n.startswith("flask_jsscripts/_migrations/versions/") for n in names)

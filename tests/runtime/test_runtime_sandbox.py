@@ -35,6 +35,7 @@ def value(rt, source, **kw):
         "setTimeout",
         "setInterval",
         "setImmediate",
+        "clearImmediate",
         "clearTimeout",
         "XMLHttpRequest",
         "process",
@@ -284,6 +285,7 @@ function main(ctx) {
   var LEGACY = {__proto__: null, '__defineGetter__': 1, '__defineSetter__': 1,
     '__lookupGetter__': 1, '__lookupSetter__': 1};
   LEGACY['__proto__'] = 1;
+  LEGACY.copyWithin = 1;  // standard, though it has "py" in it
   var PY = /^__|__$|^(gi_|f_|co_|tb_|func_|im_)|py|builtins|globals|import/i;
   var TAGS = {'[object Object]': 1, '[object Function]': 1, '[object Array]': 1,
     '[object Error]': 1, '[object Date]': 1, '[object RegExp]': 1, '[object String]': 1,
@@ -298,7 +300,8 @@ function main(ctx) {
     '[object Map Iterator]': 1, '[object Set Iterator]': 1, '[object String Iterator]': 1,
     '[object Proxy]': 1, '[object Thread]': 1, '[object Pointer]': 1, '[object Buffer]': 1,
     '[object AsyncFunction]': 1, '[object GeneratorFunction]': 1, '[object Window]': 1,
-    '[object Object Iterator]': 1, '[object Undefined]': 1,
+    '[object Object Iterator]': 1, '[object Undefined]': 1, '[object DOMException]': 1,
+    '[object RegExp String Iterator]': 1, '[object AggregateError]': 1,
     '[object Intl]': 1, '[object Intl.NumberFormat]': 1, '[object Intl.DateTimeFormat]': 1,
     '[object Intl.PluralRules]': 1, '[object Intl.RelativeTimeFormat]': 1,
     '[object Intl.Collator]': 1};
@@ -440,6 +443,110 @@ def test_built_ins_behave_after_a_run_tried_to_poison_them():
     with Runtime(workers=1, spare=0) as runtime:
         assert value(runtime, BEHAVIOUR, isolation="t") == BEHAVIOUR_RESULT
         assert value(runtime, POISON, isolation="t") == 0
+        assert value(runtime, BEHAVIOUR, isolation="t") == BEHAVIOUR_RESULT
+
+
+# The built-ins core-js adds are frozen like the others: a run that tries to replace, delete or
+# mark them changes nothing for the next run of the same tenant.
+POISON_NEW = """
+function main() {
+  var poison = function () { return 'poisoned'; };
+  var targets = [[Array.prototype, 'at'], [Array.prototype, 'findLast'], [Object, 'groupBy'],
+    [Map, 'groupBy'], [globalThis, 'structuredClone'], [Promise, 'any'], [Promise, 'allSettled'],
+    [Promise.prototype, 'then'], [Promise.prototype, 'finally'], [String.prototype, 'replaceAll'],
+    [globalThis, 'queueMicrotask'], [globalThis, 'AggregateError'], [Symbol, 'asyncIterator'],
+    [RegExp.prototype, Symbol.replace], [Map.prototype, 'get'], [WeakMap.prototype, 'set'],
+    [Object.getPrototypeOf(new Map().entries()), 'next'], [globalThis, 'DOMException']];
+  var changed = [];
+  targets.forEach(function (t) {
+    var obj = t[0], key = t[1], before = obj[key];
+    try { obj[key] = poison; } catch (e) {}
+    try { Object.defineProperty(obj, key, {value: poison}); } catch (e) {}
+    try { delete obj[key]; } catch (e) {}
+    if (obj[key] !== before) { changed.push(String(key)); }
+  });
+  [Array.prototype.at, Object.groupBy, structuredClone, Promise.any, AggregateError.prototype,
+   Promise.prototype, Map.prototype].forEach(function (f, i) {
+    try { f.mark = 'marked'; } catch (e) {}
+    try { Object.setPrototypeOf(f, {mark: 'marked'}); } catch (e) {}
+    if (f.mark === 'marked') { changed.push('mark ' + i); }
+  });
+  return changed;
+}
+"""
+BEHAVIOUR_NEW = """
+async function main() {
+  var g = Object.groupBy([1, 2, 3], function (x) { return x % 2 ? 'odd' : 'even'; });
+  var copy = structuredClone({a: [1, new Map([[1, 2]])]});
+  var any = await Promise.any([Promise.reject(1), 2]);
+  var marks = [Array.prototype.at.mark, Object.groupBy.mark, structuredClone.mark, Promise.any.mark,
+    AggregateError.prototype.mark, Promise.prototype.mark, Map.prototype.mark];
+  return [[1, 2, 3].at(-1), [1, 2, 3].findLast(function (x) { return x < 3; }), g,
+    Map.groupBy([1, 2], function (x) { return x; }).size, copy.a[1].get(1), any,
+    'a.b'.replaceAll('.', '-'), 'x'.replaceAll(/x/g, 'y'), typeof queueMicrotask,
+    new AggregateError([], 'm').message, marks.filter(function (m) { return m !== undefined; })];
+}
+"""
+BEHAVIOUR_NEW_RESULT = [
+    3,
+    2,
+    {"odd": [1, 3], "even": [2]},
+    2,
+    2,
+    2,
+    "a-b",
+    "y",
+    "function",
+    "m",
+    [],
+]
+
+
+def test_new_built_ins_behave_after_a_run_tried_to_poison_them():
+    with Runtime(workers=1, spare=0) as runtime:
+        assert value(runtime, BEHAVIOUR_NEW, isolation="t") == BEHAVIOUR_NEW_RESULT
+        assert value(runtime, POISON_NEW, isolation="t") == []
+        assert value(runtime, BEHAVIOUR_NEW, isolation="t") == BEHAVIOUR_NEW_RESULT
+        assert value(runtime, BEHAVIOUR, isolation="t") == BEHAVIOUR_RESULT
+
+
+# core-js keeps the state of each of its objects (a promise's reactions, a map's entries) in a
+# box under a symbol (polyfills.js): a run can see the box but not open it, nor make an object
+# of its own pass for another, nor reach core-js's shared store.
+CORE_JS_INTERNALS = """
+function main() {
+  var out = [typeof globalThis['__core-js_shared__'], typeof setImmediate];
+  var m = new Map([[1, 'one']]);
+  var key = Object.getOwnPropertySymbols(m)[0];
+  var box = m[key];
+  out.push(Object.getOwnPropertySymbols(m).length, typeof box, box() === undefined);
+  var forged = [{}, {}];
+  Object.defineProperty(forged[0], key, {value: box});
+  Object.defineProperty(forged[1], key, {value: function () { return {facade: forged[1]}; }});
+  forged.forEach(function (f) {
+    try { out.push(Map.prototype.get.call(f, 1)); } catch (e) { out.push(e.name); }
+  });
+  var p = Promise.resolve(1);
+  [m, p, new Set([1]), [].values(), new WeakMap()].forEach(function (o) {
+    var b = o[Object.getOwnPropertySymbols(o)[0]];
+    try { b.call = null; b.apply = null; Object.setPrototypeOf(b, null); b.mark = 1; } catch (e) {}
+  });
+  try { Object.getPrototypeOf(box).mark = 1; } catch (e) {}
+  out.push(Object.getOwnPropertyNames(m), Object.getOwnPropertyNames(p), Object.keys(m));
+  return out;
+}
+"""
+
+
+def test_core_js_internal_state_is_out_of_reach():
+    with Runtime(workers=1, spare=0) as runtime:
+        got = value(runtime, CORE_JS_INTERNALS, isolation="t")
+        assert got == ["undefined", "undefined", 1, "function", True, "TypeError", "TypeError"] + [
+            [],
+            [],
+            [],
+        ]
+        assert value(runtime, BEHAVIOUR_NEW, isolation="t") == BEHAVIOUR_NEW_RESULT
         assert value(runtime, BEHAVIOUR, isolation="t") == BEHAVIOUR_RESULT
 
 

@@ -12,7 +12,7 @@ from flask_jsscripts.runtime.errors import ScriptSyntaxError
 from flask_jsscripts.runtime.transpile import BABEL_OPTIONS, JS_DIR, Transpiler
 
 POLYFILLS = (JS_DIR / "polyfills.js").read_text(encoding="utf-8")
-REGENERATOR = (JS_DIR / "regenerator-runtime.js").read_text(encoding="utf-8")
+CORE_JS = (JS_DIR / "core-js.js").read_text(encoding="utf-8")
 
 # JSON.stringify with every character above 0x7e escaped, so that pyduktape2 returns it intact.
 _OUT_JS = r"""
@@ -33,7 +33,7 @@ def transpiler() -> Transpiler:
 def ctx():
     c = pyduktape2.DuktapeContext()
     c.eval_js(POLYFILLS)
-    c.eval_js(REGENERATOR)
+    c.eval_js(CORE_JS)
     c.eval_js(_OUT_JS)
     return c
 
@@ -130,6 +130,28 @@ def test_classes_inheritance_getters_statics(run):
         """,
         "r",
     ) == [8, "BA4", True, ["n"]]
+
+
+def test_super_accessors_and_methods_see_the_instance(run):
+    assert run(
+        """
+        class A {
+          constructor() { this.n = 1; }
+          get v() { return this.n; }
+          set v(x) { this.n = x * 10; }
+          who() { return 'A' + this.n; }
+        }
+        class B extends A {
+          get v() { return super.v + 1; }
+          set v(x) { super.v = x; }
+          who() { return 'B' + super.who(); }
+        }
+        const b = new B();
+        b.v = 2;
+        const r = [b.v, b.who(), Reflect.get(A.prototype, 'v', {n: 7})];
+        """,
+        "r",
+    ) == [21, "BA20", 7]
 
 
 def test_class_called_without_new_throws(run):

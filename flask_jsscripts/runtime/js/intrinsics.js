@@ -13,12 +13,6 @@ this.__jss_intrinsics = function () {
   try {found.push(Object.getPrototypeOf([][Symbol.iterator]()));} catch (e) {}
   try {found.push(Object.getPrototypeOf("ab"[Symbol.iterator]()));} catch (e) {}
   try {found.push(Object.getPrototypeOf(new Map([[1, 2]]).entries()));} catch (e) {}
-  try {found.push(Object.getPrototypeOf(regeneratorRuntime.mark(function _callee() {return regeneratorRuntime.wrap(function _callee$(_context) {while (1) {switch (_context.prev = _context.next) {case 0:_context.next = 2;return 1;case 2:case "end":return _context.stop();}}}, _callee, this);})));} catch (e) {}
-  try {found.push(Object.getPrototypeOf(regeneratorRuntime.mark(function _callee2() {return regeneratorRuntime.wrap(function _callee2$(_context2) {while (1) {switch (_context2.prev = _context2.next) {case 0:_context2.next = 2;return 1;case 2:case "end":return _context2.stop();}}}, _callee2, this);})["prototype"]));} catch (e) {}
-  try {found.push(Reflect.apply(globalThis["regeneratorRuntime"]["values"], undefined, [])["next"]);} catch (e) {}
-  try {found.push(Object.getPrototypeOf(function (o) {return o[Object.getOwnPropertySymbols(o)[0]];}(new Map([[1, 2]]).entries())["store"]));} catch (e) {}
-  try {found.push(Object.getPrototypeOf(Reflect.construct(Object.getPrototypeOf(function (o) {return o[Object.getOwnPropertySymbols(o)[0]];}(new Map([[1, 2]]).entries())["store"])["clear"], [])));} catch (e) {}
-  try {found.push(Object.getPrototypeOf(Reflect.construct(Object.getPrototypeOf(function (o) {return o[Object.getOwnPropertySymbols(o)[0]];}(new Map([[1, 2]]).entries())["store"])["after"], [])));} catch (e) {}
-  try {found.push(Object.getPrototypeOf(function () {var __c = [];try {Reflect.apply(Reflect.apply(globalThis["regeneratorRuntime"]["wrap"], undefined, [function () {__c.push(this);for (var i = 0; i < arguments.length; i++) {__c.push(arguments[i]);}return arguments[0];}])["_invoke"], undefined, []);} catch (e) {}return __c[1];}()));} catch (e) {}
+  try {found.push(Object.getPrototypeOf(Reflect.apply(globalThis["String"]["prototype"]["matchAll"], "abc", [])));} catch (e) {}
   return found;
 };

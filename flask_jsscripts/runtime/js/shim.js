@@ -10,7 +10,7 @@
   'use strict';
 
   var bridge = global.__jss_bridge;           // Python callback: (kind, asciiJson) -> asciiJson
-  var drainJobs = global.__jss_drainJobs;     // promise job queue of the polyfills
+  var drainJobs = global.__jss_drainJobs;     // promise job queue (polyfills.js)
   var intrinsics = global.__jss_intrinsics;   // objects reachable only by calls (intrinsics.js)
   var heapInfo = global.Duktape.info;         // identity of an object: its heap address
   var collectGarbage = global.Duktape.gc;
@@ -308,7 +308,9 @@
   defineProperty(FunctionCtor.prototype, 'constructor', {value: disabled, writable: false, configurable: false});
 
   var removed = ['eval', 'require', 'print', 'alert', 'Duktape', 'CBOR', 'Buffer', 'performance',
-    '__jss_bridge', '__jss_drainJobs', '__jss_intrinsics', 'modSearch'];
+    '__jss_bridge', '__jss_drainJobs', '__jss_intrinsics', 'modSearch',
+    // core-js: its store of shared state, and the no-op timer of polyfills.js it has taken
+    '__core-js_shared__', 'setImmediate', 'clearImmediate'];
   for (var r = 0; r < removed.length; r++) {
     try {
       delete global[removed[r]];
@@ -323,9 +325,12 @@
   var overridable = ['toString', 'valueOf', 'toLocaleString', 'constructor', 'toJSON', 'name', 'message'];
   var protos = [Object.prototype, Array.prototype, ErrorCtor.prototype, FunctionCtor.prototype,
     Date.prototype, RegExp.prototype, StringCtor.prototype, Number.prototype, Boolean.prototype];
-  var errorTypes = ['EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError'];
+  var errorTypes = ['EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError',
+    'AggregateError'];
   for (var et = 0; et < errorTypes.length; et++) {
-    protos.push(global[errorTypes[et]].prototype);
+    if (typeof global[errorTypes[et]] === 'function') {
+      protos.push(global[errorTypes[et]].prototype);
+    }
   }
   for (var p = 0; p < protos.length; p++) {
     for (var o = 0; o < overridable.length; o++) {
@@ -408,14 +413,15 @@
     throw new SyntaxError("unexpected '}': it closes the script early (line " + lo + ')');
   }
 
-  function userLine(err) {
+  function userLine(err, frames) {
     // Duktape names code compiled by Function "compile" and direct-eval code "input".
     var file = err && err.fileName;
     if ((file === 'compile' || file === 'input') && typeof err.lineNumber === 'number') {
       return err.lineNumber;
     }
-    var stack = err && typeof err.stack === 'string' ? err.stack : '';
-    var m = /\((?:compile|input):(\d+)\)/.exec(stack);
+    // made by a built-in written in JavaScript (an error constructor): the first frame of the
+    // script's (not a search of the whole stack, whose first line holds the whole message)
+    var m = frames.length ? /\(script:(\d+)\)$/.exec(frames[0]) : null;
     return m ? +m[1] : null;
   }
 
@@ -463,7 +469,7 @@
       name: name,
       message: message,
       stack: name + ': ' + message + (frames.length ? '\n' + frames.join('\n') : ''),
-      line: userLine(err),
+      line: userLine(err, frames),
       column: null
     };
     if (typeof code === 'string') {

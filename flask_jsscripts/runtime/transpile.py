@@ -77,8 +77,32 @@ var __jss_compile = (function (Babel) {
     }
     return false;
   }
-  function unsupported() {
+  // Identifier characters ES2015 added to ES5's sets (Other_ID_Start, Other_ID_Continue), which
+  // Duktape refuses: bindings get an ASCII stand-in, property names become strings.
+  var ODD_ID = /[\u00B7\u0387\u1369-\u1371\u19DA\u2118\u212E\u309B\u309C]/g;
+  function asciiName(name) {
+    return name.replace(ODD_ID, function (c) { return '$' + c.charCodeAt(0).toString(16) + '$'; });
+  }
+  function oddIdentifier(path, t) {
+    var name = path.node.name, parent = path.parent;
+    ODD_ID.lastIndex = 0;
+    if (!ODD_ID.test(name)) return;
+    var isKey = (t.isMemberExpression(parent) || t.isOptionalMemberExpression(parent))
+      ? parent.property === path.node : (t.isObjectProperty(parent) || t.isObjectMethod(parent)) &&
+        parent.key === path.node;
+    if (isKey && !parent.computed) {
+      if (!t.isObjectProperty(parent) && !t.isObjectMethod(parent)) parent.computed = true;
+      path.replaceWith(t.stringLiteral(name));
+    } else {
+      path.node.name = asciiName(name);
+    }
+  }
+  function unsupported(babel) {
+    var t = babel.types;
     return {name: 'jsscripts-unsupported', visitor: {
+      Program: {exit: function (path) {
+        path.traverse({Identifier: function (p) { oddIdentifier(p, t); }});
+      }},
       BigIntLiteral: function (path) { refuse(path.node, 'BigInt literals are not supported'); },
       RegExpLiteral: function (path) {
         if (hasLookbehind(path.node.pattern)) {

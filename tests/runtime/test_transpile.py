@@ -639,3 +639,14 @@ def test_polyfills_survive_frozen_builtins(run, ctx):
         """,
         "r",
     ) == [[[1, 2], [3, 4]], [1], 7, True]
+
+
+def test_identifier_characters_duktape_refuses_are_renamed_or_quoted(run):
+    # U+2118 and U+00B7 joined identifiers in ES2015; Duktape's ES5 tables lack them
+    assert run(
+        "var o = {\u2118: 1, a\u00b7b() { return 2 }};\n"
+        "var \u2118x = 3;\n"
+        "class K { #\u2118 = 4; get() { return this.#\u2118 } }\n"
+        "var r = [o.\u2118 + o['\u2118'], o.a\u00b7b(), \u2118x, new K().get(), '\u2118'];",
+        "r",
+    ) == [2, 2, 3, 4, "\u2118"]

@@ -97,12 +97,27 @@ var __jss_compile = (function (Babel) {
       path.node.name = asciiName(name);
     }
   }
+  // A default value that is an anonymous function or class takes the binding's name (`[f = () =>
+  // 1] = []` gives f.name "f"); the destructuring and parameter rewrites lose it, so it is set
+  // before they run.
+  function nameDefaults(path, state, t) {
+    path.traverse({AssignmentPattern: function (p) {
+      var right = p.node.right;
+      var anonymous = t.isArrowFunctionExpression(right) ||
+        ((t.isFunctionExpression(right) || t.isClassExpression(right)) && !right.id);
+      if (anonymous && t.isIdentifier(p.node.left)) {
+        p.node.right = t.callExpression(state.addHelper('setFunctionName'),
+          [right, t.stringLiteral(p.node.left.name)]);
+      }
+    }});
+  }
   function unsupported(babel) {
     var t = babel.types;
     return {name: 'jsscripts-unsupported', visitor: {
-      Program: {exit: function (path) {
-        path.traverse({Identifier: function (p) { oddIdentifier(p, t); }});
-      }},
+      Program: {
+        enter: function (path, state) { nameDefaults(path, state, t); },
+        exit: function (path) { path.traverse({Identifier: function (p) { oddIdentifier(p, t); }}); }
+      },
       BigIntLiteral: function (path) { refuse(path.node, 'BigInt literals are not supported'); },
       RegExpLiteral: function (path) {
         if (hasLookbehind(path.node.pattern)) {

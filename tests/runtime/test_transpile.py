@@ -650,3 +650,18 @@ def test_identifier_characters_duktape_refuses_are_renamed_or_quoted(run):
         "var r = [o.\u2118 + o['\u2118'], o.a\u00b7b(), \u2118x, new K().get(), '\u2118'];",
         "r",
     ) == [2, 2, 3, 4, "\u2118"]
+
+
+def test_anonymous_defaults_take_the_bindings_name(run):
+    assert run(
+        """
+        var [a = function () {}, b = () => 1, c = class {}, e = function* () {}] = [];
+        var {k = async () => 2} = {};
+        function p(q = () => 3) { return q.name; }
+        var z;
+        [z = (function () {})] = [];
+        var [h = function named() {}] = [];
+        var r = [a.name, b.name, c.name, e.name, k.name, p(), z.name, h.name, b()];
+        """,
+        "r",
+    ) == ["a", "b", "c", "e", "k", "q", "z", "named", 1]

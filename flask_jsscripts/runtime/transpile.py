@@ -100,11 +100,18 @@ var __jss_compile = (function (Babel) {
   // A default value that is an anonymous function or class takes the binding's name (`[f = () =>
   // 1] = []` gives f.name "f"); the destructuring and parameter rewrites lose it, so it is set
   // before they run.
+  function hasStaticName(cls, t) {  // a class's own static `name` member wins
+    return cls.body.body.some(function (member) {
+      return member.static && !member.computed &&
+        (t.isIdentifier(member.key, {name: 'name'}) || t.isStringLiteral(member.key, {value: 'name'}));
+    });
+  }
   function nameDefaults(path, state, t) {
     path.traverse({AssignmentPattern: function (p) {
       var right = p.node.right;
       var anonymous = t.isArrowFunctionExpression(right) ||
-        ((t.isFunctionExpression(right) || t.isClassExpression(right)) && !right.id);
+        (t.isFunctionExpression(right) && !right.id) ||
+        (t.isClassExpression(right) && !right.id && !hasStaticName(right, t));
       if (anonymous && t.isIdentifier(p.node.left)) {
         p.node.right = t.callExpression(state.addHelper('setFunctionName'),
           [right, t.stringLiteral(p.node.left.name)]);

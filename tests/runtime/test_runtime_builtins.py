@@ -497,3 +497,32 @@ def test_core_js_is_the_build_vendored_md_records():
     )
     assert recorded, "VENDORED.md records no checksum for core-js.js"
     assert hashlib.sha256((JS_DIR / "core-js.js").read_bytes()).hexdigest() == recorded.group(1)
+
+
+def test_named_groups_reach_the_string_methods(rt):
+    source = r"""
+    var d = '2024-05', re = /(?<y>\d{4})-(?<m>\d{2})/;
+    [d.match(re).groups.y, re.exec(d).groups.m, d.replace(re, '$<m>/$<y>'),
+     d.replace(re, function () { var g = arguments[arguments.length - 1]; return g.m + g.y; }),
+     'aXbX'.replaceAll(/(?<x>X)/g, '[$<x>]'), 'abc'.replace(/b/, 'B'), 'aXbX'.match(/X/g).length]
+    """
+    assert value(rt, source) == ["2024", "05", "05/2024", "052024", "a[X]b[X]", "aBc", 2]
+
+
+def test_objects_override_what_frozen_prototypes_hold(rt):
+    """Assigning to a property a frozen prototype holds gives the object its own property."""
+    source = """
+    function E(m) { this.message = m; }
+    E.prototype = Object.create(Error.prototype);
+    E.prototype.name = 'E';
+    E.prototype.toString = function () { return 'E!' + this.message; };
+    var p = Promise.resolve(1);
+    p.then = function () { return 'own then'; };
+    var re = /a/;
+    re.exec = function () { return ['own exec']; };
+    var refused;
+    try { Promise.prototype.then = null; } catch (e) { refused = e.name; }
+    [String(new E('x')), new E('y').name, p.then(), re.exec('a')[0], refused,
+     typeof Promise.prototype.then, Promise.resolve(2).then === Promise.prototype.then]
+    """
+    assert value(rt, source) == ["E!x", "E", "own then", "own exec", "TypeError", "function", True]

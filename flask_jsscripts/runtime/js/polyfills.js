@@ -1,7 +1,8 @@
 /*
  * flask_jsscripts: what the Duktape sandbox needs before core-js loads (plain ES5): the promise
  * job queue, a store for core-js's internal state, error `cause`, the regexp side of the
- * Symbol.replace/split/match/search protocol and Reflect.get with a receiver. The standard library itself (Map, Set, WeakMap,
+ * Symbol.replace/split/match/search protocol (and String's match/replace asking a regexp that
+ * has its own), and Reflect.get with a receiver. The standard library itself (Map, Set, WeakMap,
  * Promise, iterators, ES2016-ES2023 methods, structuredClone) comes from the vendored core-js
  * bundle (core-js.js, see VENDORED.md); what this file adds is frozen at the seal like the rest.
  *
@@ -188,6 +189,42 @@
   regExpProtocol('replace', String.prototype.replace);
   regExpProtocol('search', String.prototype.search);
   regExpProtocol('split', String.prototype.split);
+
+  // Compiled regexps with named groups are a subclass with their own `exec` and Symbol.replace
+  // (Babel's wrapRegExp), which Duktape's String methods never ask: these hand over to them.
+  // Plain regexps keep Duktape's native path.
+  var nativeExec = RegExp.prototype.exec;
+  var nativeMatch = String.prototype.match;
+  var nativeReplace = String.prototype.replace;
+  var protoReplace = RegExp.prototype[Symbol.replace];
+  function replaceMethod(object, name, method) {
+    Object.defineProperty(object, name, {value: method, writable: true, enumerable: false, configurable: true});
+  }
+  function ownExec(regexp) {
+    return isObject(regexp) && regexp.exec !== nativeExec && typeof regexp.exec === 'function';
+  }
+  function requireString(value, name) {
+    if (value === null || value === undefined) {
+      throw new TypeError('String.prototype.' + name + ' called on null or undefined');
+    }
+    return String(value);
+  }
+  replaceMethod(RegExp.prototype, Symbol.match, function (string) {
+    return ownExec(this) && !this.global ? this.exec(String(string)) : nativeMatch.call(String(string), this);
+  });
+  replaceMethod(String.prototype, 'match', function match(regexp) {
+    if (ownExec(regexp) && !regexp.global) {
+      return regexp.exec(requireString(this, 'match'));
+    }
+    return nativeMatch.apply(this, arguments);
+  });
+  replaceMethod(String.prototype, 'replace', function replace(searchValue, replaceValue) {
+    var own = isObject(searchValue) ? searchValue[Symbol.replace] : undefined;
+    if (own !== undefined && own !== protoReplace && typeof own === 'function') {
+      return own.call(searchValue, requireString(this, 'replace'), replaceValue);
+    }
+    return nativeReplace.apply(this, arguments);
+  });
 
   // Reflect.get with a receiver other than the target (what compiled classes use for `super.x`):
   // Duktape's refuses it. An accessor found on the prototype chain is called on the receiver.

@@ -292,7 +292,7 @@
       get: function () { return value; },
       set: function (v) {
         if (this === proto) {
-          throw new TypeError('cannot change built-in ' + name);
+          throw new TypeError('cannot change built-in ' + StringCtor(name));
         }
         defineProperty(this, name, {value: v, writable: true, enumerable: true, configurable: true});
       }
@@ -335,6 +335,17 @@
   for (var p = 0; p < protos.length; p++) {
     for (var o = 0; o < overridable.length; o++) {
       allowOverride(protos[p], overridable[o]);
+    }
+  }
+  // What compiled named-group regexps give their own (Babel's wrapRegExp), and what code gives a
+  // promise or thenable of its own.
+  var overridableOn = [
+    [RegExp.prototype, ['exec', Symbol.match, Symbol.replace, Symbol.search, Symbol.split]],
+    [Promise.prototype, ['then', 'catch', 'finally']]
+  ];
+  for (var op = 0; op < overridableOn.length; op++) {
+    for (var on = 0; on < overridableOn[op][1].length; on++) {
+      allowOverride(overridableOn[op][0], overridableOn[op][1][on]);
     }
   }
 

@@ -1,6 +1,6 @@
 """Compile benchmark: the compiler before issue 17 (Babel 6.26 in Duktape) against today's (Babel
 7.29 with preset-env in V8 through mini-racer), and Babel 7.29 in QuickJS when a Python with the
-``quickjs`` package is given; then warm runs of what the old and the new compiler made.
+``quickjs`` package is given; then today's save, first run and warm runs through a Runtime.
 
     .venv/bin/python benchmarks/compile_bench.py [--repeat 15] [--old-rev 2bc57ba]
         [--quickjs-python /path/to/python-with-quickjs-and-mini-racer]
@@ -152,39 +152,36 @@ def measure(engine: str, repeat: int, rev: str) -> dict:
     return result
 
 
-def warm_runs(rev: str, runs: int) -> dict:
-    """Warm runs of the ES2017 script as each compiler made it, and of a trivial script, in one
-    runtime (the runs differ only by the compiled code)."""
-    from flask_jsscripts.runtime import CompiledScript, Runtime
-    from flask_jsscripts.runtime.transpile import Transpiler
+def first_runs(count: int, runs: int) -> dict:
+    """Today's pipeline end to end: save (compile in a compile worker) and first run of a new
+    20-line modern script in a tenant's warm context, then warm runs of the last one."""
+    from flask_jsscripts.runtime import Runtime
 
-    body = script(ES2017_UNIT, 20, 0).replace(
-        "function main(ctx) { return 1; }",
-        "async function main(ctx) { const l = Ledger0.of(1, 2); "
-        "return [l.size, total0([{amount: 3}]), (await fetchAll0([1, 2])).count]; }",
-    )
-    with tempfile.TemporaryDirectory() as scratch:
-        forms = {
-            "old compiler": old_transpiler(rev, Path(scratch)).transpile(body),
-            "new compiler": Transpiler().transpile(body),
-        }
-    out = {}
+    saves, firsts, warm = [], [], []
     with Runtime(workers=1) as rt:
-        for name, code in forms.items():
-            compiled = CompiledScript(name, code, True)
-            first = rt.run(compiled)
-            samples = []
-            for _ in range(runs):
-                t = time.perf_counter()
-                result = rt.run(compiled)
-                samples.append((time.perf_counter() - t) * 1000)
-            out[name] = {
-                "value": result.value if first.status == "completed" else first.error,
-                "bytes": len(code),
-                "p50_ms": round(statistics.median(samples), 3),
-                "p95_ms": round(pct(samples, 0.95), 3),
-            }
-    return out
+        rt.run("function main() { return 1 }", isolation="t")  # context and compiler started
+        for variant in range(count):
+            source = script(MODERN_UNIT, 20, variant).replace(
+                "function main(ctx) { return 1; }",
+                "async function main(ctx) { return consume0({input: {order: {customer: {}}}}); }",
+            )
+            t = time.perf_counter()
+            compiled = rt.compile(source, isolation="t")
+            saved = time.perf_counter()
+            result = rt.run(compiled, isolation="t")
+            saves.append((saved - t) * 1000)
+            firsts.append((time.perf_counter() - saved) * 1000)
+        for _ in range(runs):
+            t = time.perf_counter()
+            rt.run(compiled, isolation="t")
+            warm.append((time.perf_counter() - t) * 1000)
+    return {
+        "value": result.value,
+        **{
+            name: {"p50_ms": round(statistics.median(xs), 3), "p95_ms": round(pct(xs, 0.95), 3)}
+            for name, xs in (("save", saves), ("first run", firsts), ("warm run", warm))
+        },
+    }
 
 
 def main() -> None:
@@ -216,7 +213,7 @@ def main() -> None:
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         rows.append(json.loads(child.stdout))
-    print(json.dumps({"compile": rows, "runs": warm_runs(args.old_rev, args.runs)}, indent=1))
+    print(json.dumps({"compile": rows, "runs": first_runs(args.repeat, args.runs)}, indent=1))
 
 
 if __name__ == "__main__":

@@ -103,7 +103,8 @@ var __jss_compile = (function (Babel) {
   function hasStaticName(cls, t) {  // a class's own static `name` member wins
     return cls.body.body.some(function (member) {
       return member.static && !member.computed &&
-        (t.isIdentifier(member.key, {name: 'name'}) || t.isStringLiteral(member.key, {value: 'name'}));
+        (t.isIdentifier(member.key, {name: 'name'}) ||
+         t.isStringLiteral(member.key, {value: 'name'}));
     });
   }
   function nameDefaults(path, state, t) {
@@ -123,7 +124,9 @@ var __jss_compile = (function (Babel) {
     return {name: 'jsscripts-unsupported', visitor: {
       Program: {
         enter: function (path, state) { nameDefaults(path, state, t); },
-        exit: function (path) { path.traverse({Identifier: function (p) { oddIdentifier(p, t); }}); }
+        exit: function (path) {
+          path.traverse({Identifier: function (p) { oddIdentifier(p, t); }});
+        }
       },
       BigIntLiteral: function (path) { refuse(path.node, 'BigInt literals are not supported'); },
       RegExpLiteral: function (path) {

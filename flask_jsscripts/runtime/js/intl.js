@@ -13,6 +13,7 @@
   'use strict';
 
   var bridge = global.__jss_bridge;  // captured now: shim.js deletes it before any user code runs
+  var toAscii = global.__jss_toAscii;
   var stringify = JSON.stringify;
   var parse = JSON.parse;
   var defineProperty = Object.defineProperty;
@@ -24,7 +25,6 @@
   var RangeErrorCtor = RangeError;
   var TypeErrorCtor = TypeError;
   var ErrorCtor = Error;
-  var replace = StringCtor.prototype.replace;
   var apply = Function.prototype.apply;
   var bind = Function.prototype.bind;
   var push = Array.prototype.push;
@@ -38,20 +38,8 @@
   }
 
   // -- crossing to the host: ASCII JSON both ways ---------------------------------------------
-  var NON_ASCII = /[\ud800-\udbff][\udc00-\udfff]|[\u007f-\uffff]/g;
-  function hex4(code) {
-    var h = code.toString(16);
-    return '\\u' + '0000'.substring(h.length) + h;
-  }
-  function escapeChar(match) {
-    if (match.length === 2) {
-      return hex4(match.charCodeAt(0)) + hex4(match.charCodeAt(1));
-    }
-    var code = match.charCodeAt(0);
-    return code >= 0xd800 && code <= 0xdfff ? '\\ufffd' : hex4(code);
-  }
   function ask(request) {
-    var reply = parse(bridge('intl', callMethod(replace, stringify(request), [NON_ASCII, escapeChar])));
+    var reply = parse(bridge('intl', toAscii(stringify(request))));
     var error = reply.error;
     if (error) {
       if (error.length !== 2) {

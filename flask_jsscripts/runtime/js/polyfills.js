@@ -250,6 +250,23 @@
     configurable: true
   });
 
+  // ASCII-only text for what crosses into Python (pyduktape2 mangles characters beyond the BMP
+  // and truncates at NUL); a lone surrogate becomes U+FFFD. intl.js and the shim take it.
+  var NON_ASCII = /[\ud800-\udbff][\udc00-\udfff]|[\u007f-\uffff]/g;
+  var replaceIn = Function.prototype.call.bind(nativeReplace);
+  function hex4(code) {
+    var h = code.toString(16);
+    return '\\u' + '0000'.substring(h.length) + h;
+  }
+  function escapeChar(match) {
+    if (match.length === 2) {
+      return hex4(match.charCodeAt(0)) + hex4(match.charCodeAt(1));
+    }
+    var code = match.charCodeAt(0);
+    return code >= 0xd800 && code <= 0xdfff ? '\\ufffd' : hex4(code);
+  }
+  define('__jss_toAscii', function (text) { return replaceIn(text, NON_ASCII, escapeChar); });
+
   define('queueMicrotask', queueMicrotask);
   define('setImmediate', noTimer);
   define('clearImmediate', noTimer);

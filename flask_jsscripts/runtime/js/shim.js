@@ -11,6 +11,7 @@
 
   var bridge = global.__jss_bridge;           // Python callback: (kind, asciiJson) -> asciiJson
   var drainJobs = global.__jss_drainJobs;     // promise job queue (polyfills.js)
+  var toAscii = global.__jss_toAscii;         // text -> ASCII-only text (polyfills.js)
   var intrinsics = global.__jss_intrinsics;   // objects reachable only by calls (intrinsics.js)
   var heapInfo = global.Duktape.info;         // identity of an object: its heap address
   var collectGarbage = global.Duktape.gc;
@@ -26,7 +27,6 @@
   var isArray = Array.isArray;
   var StringCtor = String;
   var now = Date.now;
-  var replace = StringCtor.prototype.replace;
   var slice = StringCtor.prototype.slice;
   var split = StringCtor.prototype.split;
   var indexOf = StringCtor.prototype.indexOf;
@@ -42,26 +42,6 @@
   }
 
   // -- ASCII-only JSON --------------------------------------------------------------------
-  // Non-ASCII is escaped so that nothing depends on how strings cross into Python
-  // (pyduktape2 mangles non-BMP characters and truncates at NUL). Lone surrogates become U+FFFD.
-  var NON_ASCII = /[\ud800-\udbff][\udc00-\udfff]|[\u007f-\uffff]/g;
-  function hex4(code) {
-    var h = code.toString(16);
-    return '\\u' + '0000'.substring(h.length) + h;
-  }
-  function escapeChar(match) {
-    if (match.length === 2) {
-      return hex4(match.charCodeAt(0)) + hex4(match.charCodeAt(1));
-    }
-    var code = match.charCodeAt(0);
-    if (code >= 0xd800 && code <= 0xdfff) {
-      return '\\ufffd';
-    }
-    return hex4(code);
-  }
-  function toAscii(text) {
-    return callMethod(replace, text, NON_ASCII, escapeChar);
-  }
   function asciiJson(value) {
     return toAscii(stringify(value));
   }
@@ -308,7 +288,7 @@
   defineProperty(FunctionCtor.prototype, 'constructor', {value: disabled, writable: false, configurable: false});
 
   var removed = ['eval', 'require', 'print', 'alert', 'Duktape', 'CBOR', 'Buffer', 'performance',
-    '__jss_bridge', '__jss_drainJobs', '__jss_intrinsics', 'modSearch',
+    '__jss_bridge', '__jss_drainJobs', '__jss_toAscii', '__jss_intrinsics', 'modSearch',
     // core-js: its store of shared state, and the no-op timer of polyfills.js it has taken
     '__core-js_shared__', 'setImmediate', 'clearImmediate'];
   for (var r = 0; r < removed.length; r++) {

@@ -68,8 +68,6 @@ def reported(frame: dict[str, Any], state: RunState, metrics: dict[str, Any]) ->
     wm = frame.get("metrics", {})
     metrics["memory_bytes"] = int_or_none(wm.get("memory_bytes")) or 0
     metrics["cache"] = "hit" if wm.get("cache") == "hit" else "miss"
-    if body.get("phase") == "load":
-        metrics["phase"] = "load"
     status = body.get("status") if body.get("status") in STATUSES else "crashed"
     error = body.get("error") if isinstance(body.get("error"), dict) else None
     if status != "completed" and error is None:

@@ -38,7 +38,8 @@ from .transpile import COMPILER
 
 @dataclass(frozen=True)
 class CompiledScript:
-    """Source made runnable: ES5 as written, or Babel's output (lines kept) for modern syntax."""
+    """Source made runnable: Babel's ES5 output, lines kept (``transpiled`` when it differs from
+    the source)."""
 
     source_hash: str
     code: str
@@ -295,7 +296,6 @@ class Runtime:
             intl_settings,
         )
         result = self._run_compiled(compiled, *run)
-        result.metrics.pop("phase", None)
         return result
 
     def _acquire(self, isolation: str) -> WorkerProcess:

@@ -65,7 +65,7 @@ _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 
 
 class _LoadError(Exception):
-    """User code did not compile in Duktape (the parent then transpiles it and retries)."""
+    """Compiled code that Duktape did not load (a form made for another engine, or forged)."""
 
     def __init__(self, error: dict[str, Any]):
         super().__init__(error.get("message"))
@@ -266,7 +266,7 @@ class Worker:
             return body, cache, False
         except _LoadError as exc:
             error = {**exc.error, "name": "SyntaxError", "column": None}
-            return _report("failed", error, phase="load"), cache, False
+            return _report("failed", error), cache, False
         except MemoryError:
             return (
                 _report("memory", _engine_error("RangeError", "memory limit exceeded")),
@@ -296,13 +296,9 @@ def _compile_error(exc: BaseException) -> dict[str, Any]:
     }
 
 
-def _report(status: str, error: dict[str, Any], phase: str | None = None) -> str:
+def _report(status: str, error: dict[str, Any]) -> str:
     """The report of a run that ended before the shim could write one."""
-    report: dict[str, Any] = {"status": status}
-    if phase is not None:
-        report["phase"] = phase
-    report.update(hostCalls=0, consoleDropped=0, error=error)
-    return json.dumps(report)
+    return json.dumps({"status": status, "hostCalls": 0, "consoleDropped": 0, "error": error})
 
 
 def _engine_error(name: str, message: str) -> dict[str, Any]:

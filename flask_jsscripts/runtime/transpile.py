@@ -7,7 +7,8 @@ runtime error in Duktape is the author's line. Duktape reports no columns at run
 errors carry Babel's line and column.
 
 What Duktape cannot do and Babel cannot lower is refused here, naming the feature and its line:
-BigInt literals, RegExp lookbehind assertions and the RegExp ``d`` (match indices) flag.
+BigInt (literals and the global), RegExp lookbehind assertions, the RegExp ``d`` and ``y`` flags,
+WeakRef, FinalizationRegistry, SharedArrayBuffer and Atomics.
 
 The output is made ASCII-only (see :func:`_ascii_only`) because pyduktape2 truncates strings at
 NUL and mangles characters beyond the BMP.
@@ -119,6 +120,9 @@ var __jss_compile = (function (Babel) {
       }
     }});
   }
+  // What the engine has no way to provide; `typeof X` (a feature test) stays allowed.
+  var UNSUPPORTED_GLOBALS = ['BigInt', 'BigInt64Array', 'BigUint64Array', 'WeakRef',
+    'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics'];
   function unsupported(babel) {
     var t = babel.types;
     return {name: 'jsscripts-unsupported', visitor: {
@@ -135,6 +139,17 @@ var __jss_compile = (function (Babel) {
         }
         if (path.node.flags.indexOf('d') >= 0) {
           refuse(path.node, 'the RegExp flag d (match indices) is not supported');
+        }
+        if (path.node.flags.indexOf('y') >= 0) {
+          refuse(path.node, 'the RegExp flag y (sticky) is not supported');
+        }
+      },
+      Identifier: function (path) {
+        var name = path.node.name;
+        var featureTest = t.isUnaryExpression(path.parent, {operator: 'typeof'});
+        if (UNSUPPORTED_GLOBALS.indexOf(name) >= 0 && path.isReferencedIdentifier() &&
+            !path.scope.hasBinding(name, true) && !featureTest) {
+          refuse(path.node, name + ' is not supported');
         }
       }
     }};

@@ -336,6 +336,10 @@ def test_assigning_to_a_constant_throws_when_it_runs(run):
         ("var r = [\n  /(?<=\\$)\\d+/];", "RegExp lookbehind assertions", 2, 3),
         ("var r = /(?<!a)b/g;", "RegExp lookbehind assertions", 1, 9),
         ("var r = /a/d;", "the RegExp flag d (match indices) is not supported", 1, 9),
+        ("var r = /a/y;", "the RegExp flag y (sticky) is not supported", 1, 9),
+        ("var n = BigInt(1);", "BigInt is not supported", 1, 9),
+        ("var ref = new WeakRef({});", "WeakRef is not supported", 1, 15),
+        ("function f() {\n  Atomics.add(a, 0, 1);\n}", "Atomics is not supported", 2, 3),
     ],
 )
 def test_what_duktape_cannot_run_is_refused_by_name(transpiler, source, message, line, column):
@@ -343,6 +347,15 @@ def test_what_duktape_cannot_run_is_refused_by_name(transpiler, source, message,
         transpiler.transpile(source)
     assert info.value.message.startswith(message)
     assert (info.value.line, info.value.column) == (line, column)
+
+
+def test_feature_tests_and_own_bindings_are_not_refused(transpiler, ctx):
+    code = transpiler.transpile(
+        "var has = typeof WeakRef !== 'undefined';\n"
+        "function f(BigInt) { return BigInt + 1; }\nvar r = [has, f(1)];"
+    )
+    ctx.eval_js(code)
+    assert js(ctx, "r") == [False, 2]
 
 
 def test_lookbehind_look_alikes_are_not_refused(transpiler, ctx):

@@ -43,6 +43,7 @@ from .intl_core import (
     flag,
     parse_number,
     range_error,
+    remember,
     render,
     resolve_locale,
     round_digits,
@@ -496,9 +497,7 @@ def _formatter(kind: Any, key: str, resolved: dict[str, Any] | None) -> Any:
         found = _RESOLVERS[kind][1](resolved)
         if len(key) > MAX_KEY_LENGTH:
             return found  # a forged or padded key must not fill the worker's memory
-        _FORMATTERS[key] = found
-        while len(_FORMATTERS) > MAX_FORMATTERS:
-            _FORMATTERS.popitem(last=False)
+        remember(_FORMATTERS, key, found, MAX_FORMATTERS)
     else:
         _FORMATTERS.move_to_end(key)
     return found

@@ -101,14 +101,19 @@ def supported(requested: Any) -> list[str]:
 _LOCALES: OrderedDict[str, Locale] = OrderedDict()
 
 
+def remember(cache: OrderedDict[Any, Any], key: Any, value: Any, limit: int) -> None:
+    """Keep ``value`` under ``key`` in the least-recently-used ``cache`` of ``limit`` entries."""
+    cache[key] = value
+    while len(cache) > limit:
+        cache.popitem(last=False)
+
+
 def babel_locale(tag: str) -> Locale:
     """A cached Babel Locale for a tag that ``best_fit`` returned."""
     locale = _LOCALES.get(tag)
     if locale is None:
         locale = Locale.parse(tag.replace("-", "_"))
-        _LOCALES[tag] = locale
-        while len(_LOCALES) > MAX_LOCALES:
-            _LOCALES.popitem(last=False)
+        remember(_LOCALES, tag, locale, MAX_LOCALES)
     else:
         _LOCALES.move_to_end(tag)
     return locale

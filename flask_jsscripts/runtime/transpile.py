@@ -123,13 +123,53 @@ var __jss_compile = (function (Babel) {
   // What the engine has no way to provide; `typeof X` (a feature test) stays allowed.
   var UNSUPPORTED_GLOBALS = ['BigInt', 'BigInt64Array', 'BigUint64Array', 'WeakRef',
     'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics'];
+  // A generator's or async function's body ends up in an anonymous callback of the regenerator
+  // helper (`_regenerator().w(function (_context) {...})`), which stacks would show as
+  // <anonymous>: it takes the name of the author's function.
+  function authorsName(fnPath, t) {
+    var id = fnPath.node.id;
+    if (id && !/^_callee\d*$/.test(id.name)) {
+      return id.name;
+    }
+    var wrapper = fnPath.parentPath && fnPath.parentPath.parentPath;  // _asyncToGenerator(.m(f))
+    var target = wrapper && wrapper.parentPath;
+    var node = target && (t.isVariableDeclarator(target.node) ? target.node.id :
+      t.isAssignmentExpression(target.node) ? target.node.left : null);
+    var name = node && t.isIdentifier(node) ? node.name.replace(/^_/, '') : '';
+    return /^(ref|callee)\d*$/.test(name) ? '' : name;
+  }
+  function nameGeneratorBodies(path, state, t) {
+    path.traverse({VariableDeclarator: function (p) {
+      // `var _marked = _regenerator().m(gen)` is hoisted to the top; the position of `gen` would
+      // make retainLines print everything after it from gen's line on
+      var init = p.node.init;
+      if (/^_marked\d*$/.test(p.node.id.name || '') && t.isCallExpression(init)) {
+        init.arguments.forEach(function (arg) { arg.loc = null; });
+      }
+    }, CallExpression: function (p) {
+      var callee = p.node.callee, body = p.node.arguments[0];
+      if (!t.isMemberExpression(callee) || !t.isIdentifier(callee.property, {name: 'w'}) ||
+          !t.isCallExpression(callee.object) || !t.isIdentifier(callee.object.callee) ||
+          callee.object.callee.name.indexOf('_regenerator') !== 0 ||
+          !t.isFunctionExpression(body) || body.id) {
+        return;
+      }
+      var outer = p.getFunctionParent();
+      var name = outer ? authorsName(outer, t) : '';
+      if (name) {
+        p.node.arguments[0] = t.callExpression(state.addHelper('setFunctionName'),
+          [body, t.stringLiteral(name)]);
+      }
+    }});
+  }
   function unsupported(babel) {
     var t = babel.types;
     return {name: 'jsscripts-unsupported', visitor: {
       Program: {
         enter: function (path, state) { nameDefaults(path, state, t); },
-        exit: function (path) {
+        exit: function (path, state) {
           path.traverse({Identifier: function (p) { oddIdentifier(p, t); }});
+          nameGeneratorBodies(path, state, t);
         }
       },
       BigIntLiteral: function (path) { refuse(path.node, 'BigInt literals are not supported'); },

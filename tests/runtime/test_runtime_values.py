@@ -307,3 +307,22 @@ def test_metrics_present(rt):
     r = rt.run("1", limits=L)
     assert set(r.metrics) >= {"duration_ms", "queue_ms", "memory_bytes", "host_calls", "cache"}
     assert "phase" not in r.metrics
+
+
+def test_errors_in_generators_and_async_code_name_the_authors_function_and_line(rt):
+    base = (
+        "function* gen() { yield 1; }\n"
+        "class Order {\n"
+        "  async add(x) { await null; throw new RangeError('in add'); }\n"
+        "}\n"
+        "function* count() { yield 1; throw new Error('in count'); }\n"
+    )
+    cases = {
+        "return new Order().add(1);": ("in add", 3, "add"),
+        "return Array.from(count());": ("in count", 5, "count"),
+        "await null; throw new TypeError('in main');": ("in main", 7, "main"),
+    }
+    for call, (message, line, name) in cases.items():
+        r = rt.run(base + "async function main(ctx) {\n  " + call + "\n}", limits=L)
+        assert (r.error["message"], r.error["line"]) == (message, line), call
+        assert r.error["stack"].split("\n")[1].strip() == f"at {name} (script:{line})", r.error

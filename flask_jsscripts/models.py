@@ -266,12 +266,12 @@ class ScriptVersion(_ScriptChild, Base):
 
     MUTABLE_COLUMNS = frozenset({"compiled", "compile_hash", "compiler"})
 
-    def compiled_by(self, compiler: str) -> CompiledScript | None:
+    def compiled_by(self, compiler: str | None) -> CompiledScript | None:
         """The stored compiled form if ``compiler`` made it; None when it must be compiled."""
         if self.compiled is None or not self.compile_hash or self.compiler != compiler:
             return None
         return CompiledScript(
-            self.compile_hash, self.compiled, self.compiled != self.source, self.compiler
+            self.compile_hash, self.compiled, self.compiled != self.source, self.compiler or ""
         )
 
     def store_compiled(self, compiled: CompiledScript) -> None:

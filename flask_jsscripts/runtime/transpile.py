@@ -283,18 +283,24 @@ class Transpiler:
     cache_size = 64
 
     def __init__(self, memory_mb: int = 512) -> None:
-        from py_mini_racer import MiniRacer  # compile workers only
+        import py_mini_racer  # compile workers only; run workers and the web need none of it
 
-        self._ctx = MiniRacer()
-        self._ctx.set_hard_memory_limit(memory_mb * 1_048_576)
-        self._ctx.eval(_CONSOLE_JS)
-        self._ctx.eval(BABEL_PATH.read_text(encoding="utf-8"))
-        self._ctx.eval(_BRIDGE_JS)
+        self._engine = py_mini_racer
+        self._memory_mb = memory_mb
+        self._ctx = self._load()
         self._lock = threading.Lock()
         self._opts_json = json.dumps(BABEL_OPTIONS)
         self._cache: OrderedDict[str, str] = OrderedDict()
 
-    def transpile(self, source: str, timeout: float | None = None) -> str:
+    def _load(self) -> Any:
+        ctx = self._engine.MiniRacer()
+        ctx.set_hard_memory_limit(self._memory_mb * 1_048_576)
+        ctx.eval(_CONSOLE_JS)
+        ctx.eval(BABEL_PATH.read_text(encoding="utf-8"))
+        ctx.eval(_BRIDGE_JS)
+        return ctx
+
+    def transpile(self, source: str) -> str:
         """Return ES5 code for *source*; raise :class:`ScriptSyntaxError` if it does not parse
         or uses what Duktape cannot run."""
         if not isinstance(source, str):
@@ -304,7 +310,12 @@ class Transpiler:
             if cached is not None:
                 self._cache.move_to_end(source)
                 return cached
-            raw = self._ctx.call("__jss_compile", source, self._opts_json, timeout_sec=timeout)
+            try:
+                raw = self._ctx.call("__jss_compile", source, self._opts_json)
+            except self._engine.JSOOMException:  # past the heap cap: the source is at fault
+                self._ctx.close()  # V8 ends an isolate that hit its cap
+                self._ctx = self._load()
+                raise ScriptSyntaxError("out of memory while compiling") from None
         result = json.loads(raw)
         if "error" in result:
             raise _syntax_error(result["error"], source)

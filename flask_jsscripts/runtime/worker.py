@@ -35,7 +35,6 @@ from .protocol import FrameReader, ProtocolError, decode, encode, write_all
 from .transpile import COMPILER, Transpiler
 
 MB = 1_048_576
-COMPILED_BY = {"compiler": COMPILER}
 _LINE_SUFFIX = re.compile(r"\s*\(line \d+\)$")  # Duktape's, once the line is a field
 _JS = resources.files("flask_jsscripts.runtime") / "js"
 #: What every context evaluates before user code, in order (intl.js captures the bridge before
@@ -167,8 +166,8 @@ class Worker:
                 # V8 reserves its address space when it starts: before the limit, never under it
                 self.transpiler = Transpiler(memory_mb)
             try:
-                code = self.transpiler.transpile(source, frame.get("timeout"))
-            except Exception as exc:  # ScriptSyntaxError, V8's timeout and memory errors alike
+                code = self.transpiler.transpile(source)
+            except Exception as exc:  # ScriptSyntaxError and Babel's own failures alike
                 self.send({"op": "compiled", "error": _compile_error(exc)})
                 return
             with _address_space_limit(memory_mb):
@@ -176,8 +175,9 @@ class Worker:
             if after is not None:
                 self.send({"op": "compiled", "error": after})
                 return
-            transpiled = code != source
-            self.send({"op": "compiled", "code": code, "transpiled": transpiled, **COMPILED_BY})
+            self.send(
+                {"op": "compiled", "code": code, "transpiled": code != source, "compiler": COMPILER}
+            )
         except MemoryError:
             self.send({"op": "compiled", "error": _compile_error(MemoryError())})
 
@@ -283,14 +283,10 @@ class Worker:
 
 def _compile_error(exc: BaseException) -> dict[str, Any]:
     """A compile failure as the ``error`` of a ``compiled`` frame."""
-    if isinstance(exc, MemoryError) or type(exc).__name__ == "JSOOMException":
-        message = "out of memory while compiling"
-    elif type(exc).__name__ == "JSTimeoutException":
-        message = "compiling took too long"
-    else:
-        message = getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, MemoryError):
+        return {"message": "out of memory while compiling", "line": None, "column": None}
     return {
-        "message": message,
+        "message": getattr(exc, "message", None) or str(exc),
         "line": getattr(exc, "line", None),
         "column": getattr(exc, "column", None),
     }

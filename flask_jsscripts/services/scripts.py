@@ -337,7 +337,8 @@ def rollback(
     old = get_version(session, script_id, number)
     if old.number == script.current_version:
         raise ValidationError({"version": [f"version {number} is already the current one"]})
-    compiled = old.compiled_by(runtime.compiler) if runtime is not None else None
+    # without a runtime the stored form is carried over; a stale one compiles when it runs
+    compiled = old.compiled_by(runtime.compiler if runtime is not None else old.compiler)
     try:
         if runtime is not None and compiled is None:
             compiled = compile_source(runtime, old.source)
@@ -352,9 +353,6 @@ def rollback(
     version = _new_version(
         script, old.source, compiled, actor, note or f"rollback to version {number}"
     )
-    if compiled is None and old.compiled:  # no compiler at hand: a stale form compiles on run
-        version.compiled, version.compile_hash = old.compiled, old.compile_hash
-        version.compiler = old.compiler
     script.updated_by = actor
     script.updated_at = utcnow()
     session.commit()

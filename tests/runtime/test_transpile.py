@@ -678,3 +678,14 @@ def test_anonymous_defaults_take_the_bindings_name(run):
         """,
         "r",
     ) == ["a", "b", "c", "e", "k", "q", "z", "named", 1]
+
+
+def test_a_source_past_the_compilers_heap_cap_is_refused_cleanly():
+    small = Transpiler(memory_mb=48)
+    source = "\n".join(
+        f"class C{i} {{ #a = {i}; async *g() {{ for await (const x of []) yield x?.y ?? 1 }} }}"
+        for i in range(300)
+    )
+    with pytest.raises(ScriptSyntaxError, match="out of memory while compiling"):
+        small.transpile(source)
+    assert "var ok" in small.transpile("var ok = 1;")  # the isolate is still usable

@@ -163,45 +163,8 @@
     }
   }
 
-  // The well-known symbols through which String's regexp methods call a regexp (ES2015). Duktape's
-  // own methods do not use them, but core-js does (replaceAll with a regexp): each regexp method
-  // hands over to Duktape's native string method. Made before core-js, which then keeps them.
-  function regExpProtocol(name, method) {
-    if (Symbol[name] !== undefined) {
-      return;
-    }
-    var symbol = Symbol('Symbol.' + name);
-    Object.defineProperty(Symbol, name, {value: symbol, writable: false, enumerable: false, configurable: false});
-    Object.defineProperty(RegExp.prototype, symbol, {
-      value: function (string, argument) {
-        if (!isObject(this)) {
-          throw new TypeError('RegExp.prototype[Symbol.' + name + '] called on a non-object');
-        }
-        return method.call(String(string), this, argument);
-      },
-      writable: true,
-      enumerable: false,
-      configurable: true
-    });
-  }
-
-  regExpProtocol('match', String.prototype.match);
-  regExpProtocol('replace', String.prototype.replace);
-  regExpProtocol('search', String.prototype.search);
-  regExpProtocol('split', String.prototype.split);
-
-  // Compiled regexps with named groups are a subclass with their own `exec` and Symbol.replace
-  // (Babel's wrapRegExp), which Duktape's String methods never ask: these hand over to them.
-  // Plain regexps keep Duktape's native path.
-  var nativeExec = RegExp.prototype.exec;
-  var nativeMatch = String.prototype.match;
-  var nativeReplace = String.prototype.replace;
-  var protoReplace = RegExp.prototype[Symbol.replace];
   function replaceMethod(object, name, method) {
     Object.defineProperty(object, name, {value: method, writable: true, enumerable: false, configurable: true});
-  }
-  function ownExec(regexp) {
-    return isObject(regexp) && regexp.exec !== nativeExec && typeof regexp.exec === 'function';
   }
   function requireString(value, name) {
     if (value === null || value === undefined) {
@@ -209,15 +172,45 @@
     }
     return String(value);
   }
-  replaceMethod(RegExp.prototype, Symbol.match, function (string) {
-    return ownExec(this) && !this.global ? this.exec(String(string)) : nativeMatch.call(String(string), this);
-  });
-  replaceMethod(String.prototype, 'match', function match(regexp) {
-    if (ownExec(regexp) && !regexp.global) {
+
+  // Compiled regexps with named groups are a subclass with their own `exec` and Symbol.replace
+  // (Babel's wrapRegExp), which Duktape's String methods never ask: match and replace hand over
+  // to them. Plain regexps keep Duktape's native path.
+  var nativeExec = RegExp.prototype.exec;
+  var nativeMatch = String.prototype.match;
+  var nativeReplace = String.prototype.replace;
+  function match(regexp) {
+    if (isObject(regexp) && regexp.exec !== nativeExec && typeof regexp.exec === 'function' &&
+        !regexp.global) {
       return regexp.exec(requireString(this, 'match'));
     }
     return nativeMatch.apply(this, arguments);
-  });
+  }
+
+  // The well-known symbols through which String's regexp methods call a regexp (ES2015). Duktape's
+  // own methods do not use them, but core-js does (replaceAll with a regexp): each regexp method
+  // hands over to the string method. Made before core-js, which then keeps them.
+  function regExpProtocol(name, method) {
+    if (Symbol[name] !== undefined) {
+      return;
+    }
+    var symbol = Symbol('Symbol.' + name);
+    Object.defineProperty(Symbol, name, {value: symbol, writable: false, enumerable: false, configurable: false});
+    replaceMethod(RegExp.prototype, symbol, function (string, argument) {
+      if (!isObject(this)) {
+        throw new TypeError('RegExp.prototype[Symbol.' + name + '] called on a non-object');
+      }
+      return method.call(String(string), this, argument);
+    });
+  }
+
+  regExpProtocol('match', match);
+  regExpProtocol('replace', nativeReplace);
+  regExpProtocol('search', String.prototype.search);
+  regExpProtocol('split', String.prototype.split);
+
+  var protoReplace = RegExp.prototype[Symbol.replace];
+  replaceMethod(String.prototype, 'match', match);
   replaceMethod(String.prototype, 'replace', function replace(searchValue, replaceValue) {
     var own = isObject(searchValue) ? searchValue[Symbol.replace] : undefined;
     if (own !== undefined && own !== protoReplace && typeof own === 'function') {
@@ -229,25 +222,20 @@
   // Reflect.get with a receiver other than the target (what compiled classes use for `super.x`):
   // Duktape's refuses it. An accessor found on the prototype chain is called on the receiver.
   var nativeReflectGet = Reflect.get;
-  Object.defineProperty(Reflect, 'get', {
-    value: function get(target, key) {
-      if (arguments.length < 3 || arguments[2] === target) {
-        return nativeReflectGet(target, key);
+  replaceMethod(Reflect, 'get', function get(target, key) {
+    if (arguments.length < 3 || arguments[2] === target) {
+      return nativeReflectGet(target, key);
+    }
+    if (!isObject(target)) {
+      throw new TypeError('Reflect.get called on a non-object');
+    }
+    for (var o = target; o !== null; o = Object.getPrototypeOf(o)) {
+      var own = Object.getOwnPropertyDescriptor(o, key);
+      if (own) {
+        return own.get ? own.get.call(arguments[2]) : own.value;
       }
-      if (!isObject(target)) {
-        throw new TypeError('Reflect.get called on a non-object');
-      }
-      for (var o = target; o !== null; o = Object.getPrototypeOf(o)) {
-        var own = Object.getOwnPropertyDescriptor(o, key);
-        if (own) {
-          return own.get ? own.get.call(arguments[2]) : own.value;
-        }
-      }
-      return undefined;
-    },
-    writable: true,
-    enumerable: false,
-    configurable: true
+    }
+    return undefined;
   });
 
   // ASCII-only text for what crosses into Python (pyduktape2 mangles characters beyond the BMP

@@ -460,10 +460,9 @@
     }
   }
 
-  function showError(entry, line, column, message) {
-    var monaco = window.monaco;
-    var model = entry.model;
-    line = Math.min(Math.max(line, 1), model.getLineCount());
+  /** An error marker at the author's line (and column: the word there, else the line). */
+  function errorMarker(monaco, model, line, column, message) {
+    line = Math.min(Math.max(line || 1, 1), model.getLineCount());
     var maxColumn = model.getLineMaxColumn(line);
     var startColumn = column > 0 ? Math.min(column, maxColumn) : model.getLineFirstNonWhitespaceColumn(line) || 1;
     var endColumn = maxColumn;
@@ -474,11 +473,18 @@
     if (endColumn <= startColumn) {
       endColumn = maxColumn > startColumn ? maxColumn : startColumn + 1;
     }
-    monaco.editor.setModelMarkers(model, MARKER_OWNER, [{
-      severity: monaco.MarkerSeverity.Error,
-      message: message || 'Error',
-      startLineNumber: line, startColumn: startColumn, endLineNumber: line, endColumn: endColumn
-    }]);
+    return {severity: monaco.MarkerSeverity.Error, message: message || 'Error',
+      startLineNumber: line, startColumn: startColumn, endLineNumber: line, endColumn: endColumn};
+  }
+
+  function showError(entry, line, column, message) {
+    var monaco = window.monaco;
+    var model = entry.model;
+    var marker = errorMarker(monaco, model, line, column, message);
+    line = marker.startLineNumber;
+    var startColumn = marker.startColumn;
+    var maxColumn = model.getLineMaxColumn(line);
+    monaco.editor.setModelMarkers(model, MARKER_OWNER, [marker]);
     entry.editor.updateOptions({glyphMargin: true});
     if (entry.decorations) {
       entry.decorations.clear();
@@ -510,15 +516,9 @@
       return function () {};
     }
     function mark(answer) {
-      var markers = [];
-      if (answer && answer.ok === false) {
-        var line = Math.min(Math.max(answer.line || 1, 1), model.getLineCount());
-        var column = answer.column > 0 ? answer.column : model.getLineFirstNonWhitespaceColumn(line) || 1;
-        markers.push({severity: monaco.MarkerSeverity.Error, message: answer.message || 'Error',
-          startLineNumber: line, startColumn: column, endLineNumber: line,
-          endColumn: Math.max(column + 1, model.getLineMaxColumn(line))});
-      }
-      monaco.editor.setModelMarkers(model, CHECK_OWNER, markers);
+      var failed = answer && answer.ok === false;
+      monaco.editor.setModelMarkers(model, CHECK_OWNER, failed ?
+        [errorMarker(monaco, model, answer.line, answer.column, answer.message)] : []);
     }
     function check() {
       var ticket = ++asked;

@@ -127,8 +127,10 @@ def test_admin_creates_runs_versions_rolls_back_and_deletes(server, browser):
     _shoot(page, "versions")
     versions_url = page.url
     page.click("a[href$='/versions/1']:has-text('Diff against current')")
-    body = page.inner_text("body")
-    assert "double" in body and "triple" in body
+    # the diff editor draws both sources once Monaco has loaded (later on a busy machine)
+    page.wait_for_function(
+        "document.body.innerText.includes('double') && document.body.innerText.includes('triple')"
+    )
     _shoot(page, "diff")
     page.on("dialog", lambda dialog: dialog.accept())
     with page.expect_navigation():  # else, on a busy machine, goto() below cuts it off
